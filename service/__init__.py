@@ -1,0 +1,1 @@
+"""Löftesplan's planners, maps, store, API and CLI, built on :mod:`geodata`."""

@@ -1,0 +1,1 @@
+"""The FastAPI service: thin routers over the library modules."""

@@ -1,0 +1,66 @@
+"""The ``loftesplan`` command.
+
+Each concern registers its commands from its own module so the top level stays a table of
+contents: ``municipalities.py``, ``data.py``, ``checkpoints.py``, ``walk.py``, ``promise.py``,
+``serve.py``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+from rich.console import Console
+
+from geodata.errors import LoftesplanError
+
+app = typer.Typer(
+    name="loftesplan",
+    help="Plan and follow up medborgarlöften: checkpoints, safety walks, coverage maps.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+
+
+@app.callback()
+def _root() -> None:
+    """Plan and follow up medborgarlöften: checkpoints, safety walks, coverage maps."""
+
+_COMMAND_MODULES = ("municipalities", "data", "checkpoints", "walk", "promise", "serve")
+
+
+def _register() -> None:
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"service.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"service.cli.{name}":
+                continue  # not built yet
+            raise
+        module.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    """Entry point: run the app, printing user errors without a traceback."""
+    try:
+        app(standalone_mode=False)
+    except LoftesplanError as exc:
+        err_console.print(f"[bold red]Fel:[/] {exc}")
+        sys.exit(2)
+    except typer.Abort:
+        err_console.print("Avbrutet.")
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors arrive here with standalone_mode=False
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,21 @@
+"""``loftesplan serve``: start the web service."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to ``app``."""
+
+    @app.command()
+    def serve(
+        host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+        port: int = typer.Option(8000, help="Port to listen on."),
+    ) -> None:
+        """Start the Löftesplan web service (API at /docs)."""
+        import uvicorn
+
+        from service.api.app import create_app
+
+        uvicorn.run(create_app(), host=host, port=port)

@@ -1,0 +1,41 @@
+"""Shared fixtures: real data from ``../shared`` beside the checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from geodata.settings import get_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = Path(get_settings().shared_dir or ROOT.parent / "shared")
+OSM_DIR = SHARED / "geodata" / "osm"
+STOCKHOLM = OSM_DIR / "stockholm-norrmalm.osm.bz2"
+OSLO = OSM_DIR / "oslo-east-2019.osm.pbf"
+RHEIN_NECKAR = OSM_DIR / "rhein-neckar-2016.osm.pbf"
+PORTO = OSM_DIR / "porto-2015.osm.pbf"
+LANTMATERIET = SHARED / "geodata" / "lantmateriet"
+POLISEN_ARCHIVE = SHARED / "geodata" / "polisen" / "polisen-events-2022-2026.jsonl.gz"
+PROMISES = SHARED / "promises"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if not (OSM_DIR / "stockholm-norrmalm.osm.bz2").is_file():
+        raise pytest.UsageError(
+            f"The shared real data is missing: expected {SHARED} beside the checkout "
+            "(or set LOFTESPLAN_SHARED_DIR)."
+        )
+
+
+@pytest.fixture(autouse=True)
+def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
+    """Each test gets its own cache and data dir; real data still comes from ``../shared``."""
+    base = tmp_path_factory.mktemp("loftesplan")
+    monkeypatch.setenv("LOFTESPLAN_CACHE_DIR", str(base / "cache"))
+    monkeypatch.setenv("LOFTESPLAN_DATA_DIR", str(base / "data"))
+    monkeypatch.setenv("LOFTESPLAN_SHARED_DIR", str(SHARED))
+    monkeypatch.setenv("LOFTESPLAN_OFFLINE", "1")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
