@@ -2,7 +2,7 @@
 
 Each concern registers its commands from its own module so the top level stays a table of
 contents: ``municipalities.py``, ``data.py``, ``checkpoints.py``, ``walk.py``, ``promise.py``,
-``serve.py``.
+``places.py`` (geocode, events), ``serve.py``.
 """
 
 from __future__ import annotations
@@ -28,7 +28,15 @@ err_console = Console(stderr=True)
 def _root() -> None:
     """Plan and follow up medborgarlöften: checkpoints, safety walks, coverage maps."""
 
-_COMMAND_MODULES = ("municipalities", "data", "checkpoints", "walk", "promise", "serve")
+_COMMAND_MODULES = (
+    "municipalities",
+    "data",
+    "checkpoints",
+    "walk",
+    "promise",
+    "places",
+    "serve",
+)
 
 
 def _register() -> None:

@@ -1,0 +1,1 @@
+"""Folium maps: one module per map (coverage, walk, follow-up); shared pieces in ``_base``."""
