@@ -1,0 +1,35 @@
+"""Service settings: the data-layer settings plus database, secrecy and limits."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from pydantic import Field
+
+from geodata.settings import GeodataSettings
+
+
+class Settings(GeodataSettings):
+    """All settings, from ``LOFTESPLAN_*`` environment variables."""
+
+    database_url: str | None = None
+    #: Executed activities become public only this long after they happened.
+    public_delay_hours: int = 24
+    #: Request bodies larger than this are refused with 413.
+    max_body_bytes: int = Field(default=2_000_000, ge=1_000)
+    #: Hexagon size for public aggregation (metres, flat-to-flat).
+    public_hex_m: int = 5_000
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL; a SQLite file in the data directory by default."""
+        if self.database_url:
+            return self.database_url
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{self.data_dir / 'loftesplan.db'}"
+
+
+@lru_cache
+def get_service_settings() -> Settings:
+    """Settings read once from the environment."""
+    return Settings()
