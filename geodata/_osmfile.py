@@ -7,6 +7,7 @@ twice as fast as pyrosm's network reader on the same file (see ``benchmarks/``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
@@ -58,14 +59,79 @@ def read_network(path: str | Path, kind: str) -> Network:
     DataUnavailableError
         If the file is corrupt or cannot be decoded.
     """
+    return read_networks(path, (kind,))[kind]
+
+
+#: Tags read once per way; ``is_network_way`` and the edge attributes both use them.
+_READ_KEYS = tuple(dict.fromkeys((*WAY_KEYS, "area", "motorroad", "route")))
+
+
+def read_networks(path: str | Path, kinds: Iterable[str] = ("drive",)) -> dict[str, Network]:
+    """Read several networks from one pass over the file.
+
+    A way that belongs to several kinds (a residential street is both drivable and
+    walkable) is decoded once. Nodes missing from the file (an extract clipped without
+    complete ways) cut the way there instead of failing the whole file.
+
+    Parameters
+    ----------
+    path
+        A ``.osm``, ``.osm.bz2`` or ``.osm.pbf`` file.
+    kinds
+        Network kinds to build.
+
+    Returns
+    -------
+    dict
+        One :class:`Network` per kind (possibly empty).
+
+    Raises
+    ------
+    DataUnavailableError
+        If the file is corrupt or cannot be decoded.
+    """
     path = check_osm_file(path)
+    kinds = tuple(dict.fromkeys(kinds))
+    route_ways = _snowmobile_route_ways(path) if "snowmobile" in kinds else frozenset()
     way_ids: list[int] = []
     lengths: list[int] = []
     refs: list[int] = []
     lons: list[float] = []
     lats: list[float] = []
     attrs: list[dict[str, str | None]] = []
-    newest: datetime | None = None
+    member: dict[str, list[bool]] = {kind: [] for kind in kinds}
+    newest: dict[str, datetime | None] = dict.fromkeys(kinds)
+
+    def add_way(way: osmium.osm.Way, values: dict[str, str | None], kinds_in: list[str]) -> None:
+        nodes = way.nodes
+        if len(nodes) < 2:
+            return
+        start = len(refs)
+        try:
+            for node in nodes:
+                location = node.location
+                refs.append(node.ref)
+                lons.append(location.lon)
+                lats.append(location.lat)
+        except osmium.InvalidLocationError:
+            # Slow path only for ways with missing nodes: NaN marks where to cut.
+            del refs[start:], lons[start:], lats[start:]
+            for node in nodes:
+                location = node.location
+                ok = location.valid()
+                refs.append(node.ref)
+                lons.append(location.lon if ok else np.nan)
+                lats.append(location.lat if ok else np.nan)
+        way_ids.append(way.id)
+        lengths.append(len(nodes))
+        attrs.append(values)
+        stamp = way.timestamp
+        for kind in kinds:
+            inside = kind in kinds_in
+            member[kind].append(inside)
+            if inside and (newest[kind] is None or stamp > newest[kind]):
+                newest[kind] = stamp
+
     try:
         processor = (
             osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
@@ -75,44 +141,130 @@ def read_network(path: str | Path, kind: str) -> Network:
         )
         for way in processor:
             tags = way.tags
-            if not is_network_way(kind, tags):
-                continue
-            nodes = way.nodes
-            if len(nodes) < 2:
-                continue
-            way_ids.append(way.id)
-            lengths.append(len(nodes))
-            for node in nodes:
-                if not node.location.valid():
-                    break
-                refs.append(node.ref)
-                lons.append(node.location.lon)
-                lats.append(node.location.lat)
-            else:
-                attrs.append({key: tags.get(key) for key in WAY_KEYS})
-                stamp = way.timestamp
-                if newest is None or stamp > newest:
-                    newest = stamp
-                continue
-            raise DataUnavailableError(
-                f"{path.name}: vägen {way.id} saknar noder i filen; filen är trasig eller "
-                "ofullständigt klippt."
-            )
+            values = {key: tags.get(key) for key in _READ_KEYS}
+            kinds_in = [kind for kind in kinds if is_network_way(kind, values)]
+            if way.id in route_ways and "snowmobile" not in kinds_in:
+                kinds_in.append("snowmobile")
+            if kinds_in:
+                add_way(way, values, kinds_in)
+        if route_ways:
+            # Members of route=snowmobile relations are often untagged ways the key filter
+            # above never sees: a second pass picks them up by id.
+            seen = set(way_ids)
+            missing = route_ways - seen
+            if missing:
+                extra = (
+                    osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+                    .with_locations()
+                    .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+                    .with_filter(osmium.filter.IdFilter(missing))
+                )
+                for way in extra:
+                    tags = way.tags
+                    values = {key: tags.get(key) for key in _READ_KEYS}
+                    add_way(way, values, ["snowmobile"])
     except RuntimeError as exc:
-        raise DataUnavailableError(f"Kan inte läsa OSM-filen {path.name}: {exc}") from exc
-    provenance = Provenance(source="file", detail=str(path), data_date=_iso_date(newest))
-    if not way_ids:
-        return empty_network(kind, provenance)
-    return build_network(
-        np.asarray(way_ids, dtype=np.int64),
-        np.asarray(lengths, dtype=np.int64),
-        np.asarray(refs, dtype=np.int64),
-        np.asarray(lons),
-        np.asarray(lats),
-        pd.DataFrame.from_records(attrs, columns=list(WAY_KEYS)),
-        kind,
-        provenance,
+        raise DataUnavailableError(
+            f"Kan inte läsa OSM-filen {path.name}; filen verkar trasig eller avkortad ({exc})."
+        ) from exc
+
+    all_ids = np.asarray(way_ids, dtype=np.int64)
+    all_lengths = np.asarray(lengths, dtype=np.int64)
+    all_refs = np.asarray(refs, dtype=np.int64)
+    all_lons = np.asarray(lons, dtype=float)
+    all_lats = np.asarray(lats, dtype=float)
+    all_attrs = pd.DataFrame.from_records(attrs, columns=list(_READ_KEYS))
+    networks = {}
+    for kind in kinds:
+        provenance = Provenance(source="file", detail=str(path), data_date=_iso_date(newest[kind]))
+        pieces = _select_ways(
+            np.asarray(member[kind], dtype=bool), all_ids, all_lengths, all_refs, all_lons, all_lats
+        )
+        if pieces is None:
+            networks[kind] = empty_network(kind, provenance)
+            continue
+        way_index, piece_lengths, positions = pieces
+        networks[kind] = build_network(
+            all_ids[way_index],
+            piece_lengths,
+            all_refs[positions],
+            all_lons[positions],
+            all_lats[positions],
+            all_attrs.iloc[way_index].reset_index(drop=True),
+            kind,
+            provenance,
+        )
+    return networks
+
+
+def _select_ways(
+    mask: np.ndarray,
+    way_ids: np.ndarray,
+    lengths: np.ndarray,
+    refs: np.ndarray,
+    lons: np.ndarray,
+    lats: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Ways selected by ``mask``, cut at nodes without a location.
+
+    Returns the source way index of every piece, each piece's node count and the node
+    positions (into ``refs``) of all pieces in order; None when nothing is left.
+    """
+    if not mask.any():
+        return None
+    n_ways = len(way_ids)
+    way_of_pos = np.repeat(np.arange(n_ways), lengths)
+    valid = np.repeat(mask, lengths) & ~np.isnan(lons)
+    # A new piece starts at each way's first node and after every missing node.
+    starts = np.zeros(len(refs), dtype=bool)
+    starts[np.concatenate([[0], np.cumsum(lengths)[:-1]])] = True
+    starts[1:] |= np.isnan(lons[:-1])
+    piece_of_pos = np.cumsum(starts) - 1
+    # Repeated consecutive refs (a mapping slip) would become zero-length edges.
+    repeated = np.zeros(len(refs), dtype=bool)
+    repeated[1:] = (refs[1:] == refs[:-1]) & (piece_of_pos[1:] == piece_of_pos[:-1])
+    positions = np.flatnonzero(valid & ~repeated)
+    pieces, first, counts = np.unique(
+        piece_of_pos[positions], return_index=True, return_counts=True
     )
+    keep_piece = counts >= 2
+    if not keep_piece.any():
+        return None
+    way_index = way_of_pos[positions[first[keep_piece]]]
+    positions = positions[np.isin(piece_of_pos[positions], pieces[keep_piece])]
+    return way_index, counts[keep_piece], positions
+
+
+def _snowmobile_route_ways(path: Path) -> frozenset[int]:
+    """Ids of ways that are members of ``route=snowmobile`` relations (skoterleder)."""
+    ids: set[int] = set()
+    processor = osmium.FileProcessor(str(path), osmium.osm.RELATION).with_filter(
+        osmium.filter.TagFilter(("route", "snowmobile"))
+    )
+    try:
+        for relation in processor:
+            ids.update(m.ref for m in relation.members if m.type == "w")
+    except RuntimeError as exc:
+        raise DataUnavailableError(
+            f"Kan inte läsa OSM-filen {path.name}; filen verkar trasig eller avkortad ({exc})."
+        ) from exc
+    return frozenset(ids)
+
+
+def file_extent(path: str | Path) -> tuple[float, float, float, float] | None:
+    """The bounding box (lon_min, lat_min, lon_max, lat_max) a file's header declares."""
+    path = check_osm_file(path)
+    try:
+        reader = osmium.io.Reader(str(path), osmium.osm.osm_entity_bits.NOTHING)
+        box = reader.header().box()
+        reader.close()
+    except RuntimeError as exc:
+        raise DataUnavailableError(
+            f"Kan inte läsa OSM-filen {path.name}; filen verkar trasig eller avkortad ({exc})."
+        ) from exc
+    if not box.valid():
+        return None
+    return (box.bottom_left.lon, box.bottom_left.lat, box.top_right.lon, box.top_right.lat)
 
 
 def build_network(
@@ -167,9 +319,7 @@ def build_network(
     coord_pos = np.concatenate([seg_start, v_pos])
     coord_edge = np.concatenate([edge_of_seg, np.arange(n_edges)])
     order = np.lexsort((coord_pos, coord_edge))
-    lines = shapely.linestrings(
-        x[coord_pos[order]], y[coord_pos[order]], indices=coord_edge[order]
-    )
+    lines = shapely.linestrings(x[coord_pos[order]], y[coord_pos[order]], indices=coord_edge[order])
 
     way_attrs = way_attrs.assign(
         maxspeed=np.array([parse_maxspeed(v) for v in way_attrs["maxspeed"]], dtype=float)
@@ -188,10 +338,8 @@ def build_network(
             "oneway": attrs["oneway"].isin(["yes", "1", "true", "-1"]).to_numpy()
             | (attrs["junction"] == "roundabout").to_numpy(),
             "lit": attrs["lit"].to_numpy(),
-            "tunnel": attrs["tunnel"].notna().to_numpy()
-            & ~attrs["tunnel"].isin(["no"]).to_numpy(),
-            "bridge": attrs["bridge"].notna().to_numpy()
-            & ~attrs["bridge"].isin(["no"]).to_numpy(),
+            "tunnel": attrs["tunnel"].notna().to_numpy() & ~attrs["tunnel"].isin(["no"]).to_numpy(),
+            "bridge": attrs["bridge"].notna().to_numpy() & ~attrs["bridge"].isin(["no"]).to_numpy(),
             "access": attrs["access"].to_numpy(),
             "service": attrs["service"].to_numpy(),
             "foot": attrs["foot"].to_numpy(),
