@@ -21,7 +21,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine, select
 
-from service.models import ApiToken, AuditEntry, User
+from service.models import ApiToken, AuditEntry, User, Workspace
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -141,3 +141,15 @@ def audit(
         )
     )
 
+
+def workspace_for(session: Session, municipality: str) -> Workspace:
+    """The workspace of a municipality (by name or code), created on first use."""
+    from geodata.municipalities import find_municipality
+
+    found = find_municipality(municipality)
+    row = session.exec(select(Workspace).where(Workspace.municipality_code == found.code)).first()
+    if row is None:
+        row = Workspace(municipality_code=found.code, municipality_name=found.name)
+        session.add(row)
+        session.flush()
+    return row

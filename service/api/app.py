@@ -1,34 +1,107 @@
-"""Application factory."""
+"""Application factory: settings, database, error mapping, body limit, routers, pages."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geodata.errors import LoftesplanError
+from service.api.routers import auth, executed, public, workspaces
+from service.settings import Settings, get_service_settings
+from service.store import engine_for
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
-def create_app() -> FastAPI:
-    """Build the FastAPI application."""
-    app = FastAPI(title="Löftesplan", version="0.1.0")
+class BodySizeLimit:
+    """Refuse request bodies over ``max_bytes`` with 413, by header or while streaming."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the request on unless its body is over the limit."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await _too_large(send, self.max_bytes)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise _BodyTooLargeError
+            return message
+
+        try:
+            await self.app(scope, limited, send)
+        except _BodyTooLargeError:
+            await _too_large(send, self.max_bytes)
+
+
+class _BodyTooLargeError(Exception):
+    pass
+
+
+async def _too_large(send: Send, limit: int) -> None:
+    response = JSONResponse(
+        status_code=413, content={"detail": f"Förfrågan är större än {limit} byte."}
+    )
+    await send({"type": "http.response.start", "status": 413, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the FastAPI application on ``settings`` (default: from the environment)."""
+    settings = settings or get_service_settings()
+    app = FastAPI(
+        title="Löftesplan",
+        version="0.1.0",
+        description="Planera och följ upp medborgarlöften: kontroller, trygghetsvandringar, "
+        "täckningskartor. Planeringsdelen kräver inloggning; den publika delen visar bara "
+        "utfört arbete, sammanräknat per tätort eller hexagon och med fördröjning.",
+    )
+    app.state.settings = settings
+    app.state.engine = engine_for(settings.resolved_database_url)
 
     @app.exception_handler(LoftesplanError)
-    async def _user_error(_request, exc: LoftesplanError):  # noqa: ANN001, ANN202
-        from fastapi.responses import JSONResponse
-
+    async def _user_error(_request: Request, exc: LoftesplanError) -> JSONResponse:
         return JSONResponse(status_code=exc.status_code, content={"detail": str(exc)})
 
-    @app.get("/", response_class=HTMLResponse)
-    def start_page() -> str:
-        return (
-            "<!doctype html><html lang='sv'><head><meta charset='utf-8'>"
-            "<title>Löftesplan</title></head><body><h1>Löftesplan</h1>"
-            "<p>Planera och följ upp medborgarlöften. API: <a href='/docs'>/docs</a></p>"
-            "</body></html>"
-        )
-
-    @app.get("/health")
+    @app.get("/health", tags=["drift"])
     def health() -> dict[str, str]:
+        """Liveness check."""
         return {"status": "ok"}
 
+    for router in (auth.router, workspaces.router, executed.router, public.router):
+        app.include_router(router)
+    _include_optional(app)
+    if STATIC.is_dir():
+        app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
+
+
+def _include_optional(app: FastAPI) -> None:
+    """Routers over library modules that land one by one."""
+    import importlib
+
+    for name in ("promises", "plans", "walks", "pages"):
+        try:
+            module = importlib.import_module(f"service.api.routers.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"service.api.routers.{name}":
+                continue
+            raise
+        app.include_router(module.router)

@@ -1,0 +1,61 @@
+"""Executed activities: what was actually done (planner side, exact places and times)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, HTTPException
+from pydantic import BaseModel, Field
+from sqlmodel import select
+
+from service.api.deps import PlannerDep, SessionDep
+from service.models import ExecutedActivity
+from service.store import audit, workspace_for
+
+router = APIRouter(prefix="/api/workspaces/{municipality}/executed", tags=["utfört"])
+
+
+class ExecutedIn(BaseModel):
+    """An executed activity as a planner records it."""
+
+    kind: str = Field(default="traffic_control", max_length=40)
+    happened_at: datetime
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    place: str = Field(default="", max_length=300)
+    settlement: str = Field(default="", max_length=80)
+    activity_id: int | None = None
+    controlled_drivers: int = Field(default=0, ge=0, le=1_000_000)
+    suspected_dui: int = Field(default=0, ge=0, le=1_000_000)
+    fines: int = Field(default=0, ge=0, le=1_000_000)
+    external_id: str | None = Field(default=None, max_length=80)
+
+
+@router.post("", status_code=201)
+def record_executed(
+    municipality: str, body: ExecutedIn, session: SessionDep, user: PlannerDep
+) -> ExecutedActivity:
+    """Record an executed activity."""
+    workspace = workspace_for(session, municipality)
+    if (body.lat is None) != (body.lon is None):
+        raise HTTPException(422, "Ange både lat och lon, eller ingen av dem.")
+    row = ExecutedActivity(workspace_id=workspace.id, source="manual", **body.model_dump())
+    session.add(row)
+    session.flush()
+    audit(session, username=user.username, action="create", entity="executed", entity_id=row.id)
+    session.commit()
+    return row
+
+
+@router.get("")
+def list_executed(
+    municipality: str, session: SessionDep, _user: PlannerDep
+) -> list[ExecutedActivity]:
+    """All executed activities of a municipality, newest first."""
+    workspace = workspace_for(session, municipality)
+    query = (
+        select(ExecutedActivity)
+        .where(ExecutedActivity.workspace_id == workspace.id)
+        .order_by(ExecutedActivity.happened_at.desc())
+    )
+    return list(session.exec(query))
