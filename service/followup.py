@@ -113,3 +113,24 @@ def count_done(executed: Sequence[ExecutedPoint], kind: str, until: datetime) ->
 
 def _naive(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None) if moment.tzinfo else moment
+
+
+#: Swedish labels for activity kinds, for reports and the public pages.
+KIND_LABELS_SV: dict[str, str] = {
+    "traffic_control": "Trafikkontroller",
+    "joint_operation": "Gemensamma insatser",
+    "terrain_surveillance": "Terrängövervakning",
+    "safety_walk": "Trygghetsvandringar",
+    "licensed_premises_inspection": "Tillsyn av serveringsställen",
+    "training": "Utbildningar",
+    "school_visit": "Skolbesök",
+    "parent_meeting": "Föräldramöten",
+    "collaboration_meeting": "Samverkansmöten",
+    "drug_dog_search": "Narkotikasök med hund",
+    "neighbourhood_watch": "Grannsamverkan",
+    "information_campaign": "Informationsinsatser",
+    "workplace_crime_control": "Kontroller mot arbetslivskriminalitet",
+    "security_patrol": "Väktar- och ordningsinsatser",
+    "survey_or_analysis": "Undersökningar och analyser",
+    "other": "Övrigt",
+}
