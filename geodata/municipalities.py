@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import logging
+import time
 import unicodedata
 import zipfile
 from contextlib import contextmanager
@@ -50,6 +51,9 @@ OSM_PLACE_CATEGORIES = {
     "hamlet": "Småby (OSM place=hamlet)",
 }
 _OSM_TIMEOUT_S = 15  # an unreachable Nominatim should cost seconds, not the 180 s default
+_OSM_BACKOFF_S = 300.0  # after a connection failure, skip OSM for a while instead of retrying
+_osm_unreachable_until = 0.0
+_osm_boundary_cache: dict[str, Area] = {}
 # Words around a name that do not identify the kommun: "Strömsunds kommun", "Malmö stad",
 # "Region Gotland", "Hammarö municipality".
 _SUFFIXES = ("kommun", "kommune", "stad", "municipality")
@@ -220,8 +224,29 @@ def find_municipality(name_or_code: str | int | Municipality) -> Municipality:
                 "Skriv namnet med å, ä och ö eller ange kommunkoden."
             )
     raise UnknownMunicipalityError(
-        f"Okänd kommun: '{text}'.{_suggestions(key, [m.name for m in _registry()])}"
+        f"Okänd kommun: '{text}'.{_settlement_hint(key)}"
+        f"{_suggestions(key, [m.name for m in _registry()])}"
     )
+
+
+def _settlement_hint(key: str) -> str:
+    """' Gäddede är en ort i Strömsunds kommun.' when a user gives a settlement's name."""
+    settings = get_settings()
+    path = settings.lantmateriet_path("mb_riks.zip")
+    if path is None:
+        return ""
+    try:
+        every = _lantmateriet_settlements(path, settings.lantmateriet_path("ak_riks.zip"))
+    except DataUnavailableError:
+        return ""
+    folded = name_key(key, ascii_fold=True)
+    hits = every[every["name"].fillna("").map(lambda n: name_key(n, ascii_fold=True)) == folded]
+    if hits.empty:
+        return ""
+    by_code = {m.code: m for m in _registry()}
+    where = sorted({by_code[c].label for c in hits["code"].dropna() if c in by_code})
+    name = hits["name"].iloc[0]
+    return f" {name} är en ort i {' och '.join(where)}." if where else ""
 
 
 def _suggestions(key: str, names: list[str], n: int = 5) -> str:
@@ -314,14 +339,23 @@ def _osm_errors() -> tuple[type[BaseException], ...]:
 
 
 def _osm_boundary(m: Municipality) -> Area:
+    global _osm_unreachable_until  # noqa: PLW0603 - one process-wide back-off is the point
     if get_settings().offline:
         raise DataUnavailableError(
             "Kommungränsen från OpenStreetMap kräver internet, men LOFTESPLAN_OFFLINE är satt."
         )
+    if m.code in _osm_boundary_cache:
+        return _osm_boundary_cache[m.code]
+    if time.monotonic() < _osm_unreachable_until:
+        raise DataUnavailableError("OpenStreetMap (Nominatim) gick inte att nå nyss.")
+    import requests
+
     with _osmnx_online() as ox:
         try:
             found = ox.geocode_to_gdf(f"{m.label}, Sverige")
         except _osm_errors() as exc:
+            if isinstance(exc, requests.ConnectionError | requests.Timeout):
+                _osm_unreachable_until = time.monotonic() + _OSM_BACKOFF_S
             raise DataUnavailableError(
                 f"Kunde inte hämta {m.label}s gräns från OpenStreetMap: {exc}"
             ) from exc
@@ -337,7 +371,7 @@ def _osm_boundary(m: Municipality) -> Area:
             f"OpenStreetMap gav ingen gräns som stämmer med {m.label} (fick '{got}')."
         )
     today = datetime.now(UTC).date().isoformat()
-    return Area(
+    area = Area(
         name=m.label,
         geometry=geometry,
         source="osm",
@@ -345,6 +379,8 @@ def _osm_boundary(m: Municipality) -> Area:
         attribution=f"{OSM_ATTRIBUTION}, hämtad {today}",
         extra={"data_date": today, "county": m.county, "includes_water": True},
     )
+    _osm_boundary_cache[m.code] = area
+    return area
 
 
 def _lantmateriet_boundary(m: Municipality) -> Area:
