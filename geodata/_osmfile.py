@@ -321,9 +321,6 @@ def build_network(
     order = np.lexsort((coord_pos, coord_edge))
     lines = shapely.linestrings(x[coord_pos[order]], y[coord_pos[order]], indices=coord_edge[order])
 
-    way_attrs = way_attrs.assign(
-        maxspeed=np.array([parse_maxspeed(v) for v in way_attrs["maxspeed"]], dtype=float)
-    )
     attrs = way_attrs.iloc[way_of_pos[u_pos]].reset_index(drop=True)
     edges = gpd.GeoDataFrame(
         {
@@ -331,19 +328,7 @@ def build_network(
             "v": node_refs[v_pos],
             "osmid": way_ids[way_of_pos[u_pos]],
             "length": shapely.length(lines),
-            "highway": attrs["highway"].to_numpy(),
-            "name": attrs["name"].to_numpy(),
-            "ref": attrs["ref"].to_numpy(),
-            "maxspeed": attrs["maxspeed"].to_numpy(),
-            "oneway": attrs["oneway"].isin(["yes", "1", "true", "-1"]).to_numpy()
-            | (attrs["junction"] == "roundabout").to_numpy(),
-            "lit": attrs["lit"].to_numpy(),
-            "tunnel": attrs["tunnel"].notna().to_numpy() & ~attrs["tunnel"].isin(["no"]).to_numpy(),
-            "bridge": attrs["bridge"].notna().to_numpy() & ~attrs["bridge"].isin(["no"]).to_numpy(),
-            "access": attrs["access"].to_numpy(),
-            "service": attrs["service"].to_numpy(),
-            "foot": attrs["foot"].to_numpy(),
-            "surface": attrs["surface"].to_numpy(),
+            **edge_attributes(attrs),
         },
         geometry=lines,
         crs=crs,
@@ -363,6 +348,33 @@ def build_network(
     return Network(nodes=nodes, edges=edges, kind=kind, provenance=provenance)
 
 
+def edge_attributes(attrs: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Edge columns from raw way tags (one row per edge), shared by the file and Overpass.
+
+    ``maxspeed`` becomes km/h (NaN when untagged); ``oneway``, ``tunnel`` and ``bridge``
+    become booleans; the rest stay as tagged (None when absent).
+    """
+    attrs = attrs.reindex(columns=list(dict.fromkeys((*WAY_KEYS, "junction"))))
+    attrs = attrs.astype(object).where(attrs.notna(), None)
+    # Few distinct values: parse each once rather than per edge.
+    speeds = {v: parse_maxspeed(v) for v in attrs["maxspeed"].dropna().unique()}
+    return {
+        "highway": attrs["highway"].to_numpy(),
+        "name": attrs["name"].to_numpy(),
+        "ref": attrs["ref"].to_numpy(),
+        "maxspeed": attrs["maxspeed"].map(speeds).to_numpy(dtype=float, na_value=np.nan),
+        "oneway": attrs["oneway"].isin(["yes", "1", "true", "-1"]).to_numpy()
+        | (attrs["junction"] == "roundabout").to_numpy(),
+        "lit": attrs["lit"].to_numpy(),
+        "tunnel": attrs["tunnel"].notna().to_numpy() & ~attrs["tunnel"].isin(["no"]).to_numpy(),
+        "bridge": attrs["bridge"].notna().to_numpy() & ~attrs["bridge"].isin(["no"]).to_numpy(),
+        "access": attrs["access"].to_numpy(),
+        "service": attrs["service"].to_numpy(),
+        "foot": attrs["foot"].to_numpy(),
+        "surface": attrs["surface"].to_numpy(),
+    }
+
+
 def read_features(path: str | Path) -> gpd.GeoDataFrame:
     """Read all feature layers (venues, schools, stops, parks...) from a file.
 
@@ -376,6 +388,7 @@ def read_features(path: str | Path) -> gpd.GeoDataFrame:
     factory = osmium.geom.WKBFactory()
     records: list[dict[str, object]] = []
     geoms: list[bytes] = []
+    newest: datetime | None = None
     try:
         processor = (
             osmium.FileProcessor(str(path))
@@ -405,6 +418,9 @@ def read_features(path: str | Path) -> gpd.GeoDataFrame:
             record.update({key: obj.tags.get(key) for key in FEATURE_TAGS})
             records.append(record)
             geoms.append(geom)
+            stamp = obj.timestamp
+            if newest is None or stamp > newest:
+                newest = stamp
     except RuntimeError as exc:
         raise DataUnavailableError(f"Kan inte läsa OSM-filen {path.name}: {exc}") from exc
     columns = ["kind", "osm_type", "osm_id", *FEATURE_TAGS]
@@ -415,5 +431,6 @@ def read_features(path: str | Path) -> gpd.GeoDataFrame:
     gdf = gpd.GeoDataFrame(frame, geometry=geometry.to_numpy(), crs=WGS84)
     if len(gdf):
         centre = gdf.geometry.union_all().centroid
-        return gdf.to_crs(metric_crs_for(centre.x, centre.y))
+        gdf = gdf.to_crs(metric_crs_for(centre.x, centre.y))
+    gdf.attrs["data_date"] = _iso_date(newest)
     return gdf
