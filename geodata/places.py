@@ -528,6 +528,10 @@ def _features_named(features: gpd.GeoDataFrame | None, key: str) -> gpd.GeoDataF
         return None
     names = features["name"].astype("string").str.casefold().str.replace("-", " ")
     hit = features[(names == key).fillna(False).to_numpy()]
+    if "kind" in hit:
+        # Bus stops and stations borrow the name of the square they stand on.
+        places = hit[hit["kind"].isin(("square", "place"))]
+        hit = places if not places.empty else hit
     return _to_metric(hit) if not hit.empty else None
 
 
@@ -644,11 +648,8 @@ def _resolve(
                 break
         street = spellings[0] if geom is None else street
         if geom is not None:
-            level = (
-                "point"
-                if geom.geom_type in ("Point", "MultiPoint", "Polygon", "MultiPolygon")
-                else "street"
-            )
+            linear = geom.geom_type in ("LineString", "MultiLineString")
+            level = "street" if linear else "point"
             lines.append((street, geom, level))
         else:
             missing.append(street)
@@ -718,8 +719,10 @@ def _resolve(
         if point is not None:
             namesake = settlement["key"] == normalise(gaz.name)
             conf = 0.9 if settlement["rank"] == 0 else 0.8
+            if namesake and not re.search(r"\bcentr", phrase, re.IGNORECASE):
+                conf -= 0.15  # "Strömsund" may mean the town or the whole kommun
             if namesake and parts.municipality:
-                conf -= 0.2  # "Strömsund, ... i Strömsunds kommun": town or kommun?
+                conf -= 0.2
             reason = None
             if missing:
                 conf = min(conf, 0.5)
