@@ -510,10 +510,14 @@ def _lantmateriet_settlements(path: Path, boundaries_path: Path | None) -> gpd.G
     frame["code"] = joined.loc[~joined.index.duplicated(), "code"]
     # A tätort is stored as several polygon rows (one per part) sharing its TATNR; merge the
     # parts within each kommun so a tätort is listed once there. "Annan koncentrerad
-    # bebyggelse" has TATNR 0 and no population (BEF 0 means not counted).
+    # bebyggelse" has TATNR 0 and no population (BEF 0 means not counted): merge its
+    # patches by name, keep unnamed ones apart.
     tatnr = pd.to_numeric(frame["TATNR"], errors="coerce").fillna(0).astype("int64")
     is_tatort = (frame["KATEGORI"] == "Tätort") & (tatnr > 0)
-    frame["group"] = tatnr.where(is_tatort, -(frame.index.to_series() + 1))
+    row = "row:" + frame.index.to_series().astype(str)
+    frame["group"] = ("tatnr:" + tatnr.astype(str)).where(
+        is_tatort, ("name:" + frame["NAMN1"].astype("string")).fillna(row)
+    )
     frame["BEF"] = pd.to_numeric(frame["BEF"], errors="coerce").where(is_tatort)
     merged = frame.dissolve(
         by=["code", "group"],
