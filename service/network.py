@@ -243,17 +243,25 @@ class DistanceGraph:
             g[i : i + _CHUNK] for g in np.split(order, breaks) for i in range(0, len(g), _CHUNK)
         ]
 
-        # Targets hang off their edge's two end nodes: node -> targets incidence (csr).
+        # Targets hang off their edge's two end nodes: node -> targets incidence (csr), with
+        # the offset from that end and the node at the other end.
         n = self.n_nodes
         t_u, t_v = self.u[targets.edge], self.v[targets.edge]
         t_w = self.weight[targets.edge]
+        n_t = len(targets)
         inc_node = np.concatenate([t_u, t_v])
-        inc_target = np.concatenate([np.arange(len(targets))] * 2)
+        inc_other = np.concatenate([t_v, t_u])
+        inc_target = np.concatenate([np.arange(n_t), np.arange(n_t)])
         inc_off = np.concatenate([targets.fraction * t_w, (1 - targets.fraction) * t_w])
+        inc_other_off = np.concatenate([inc_off[n_t:], inc_off[:n_t]])
+        inc_is_u = np.concatenate([np.ones(n_t, dtype=bool), np.zeros(n_t, dtype=bool)])
         by_node = np.argsort(inc_node, kind="stable")
         inc_ptr = np.searchsorted(inc_node[by_node], np.arange(n + 1))
         inc_target, inc_off = inc_target[by_node], inc_off[by_node]
+        inc_other, inc_other_off = inc_other[by_node], inc_other_off[by_node]
+        inc_is_u = inc_is_u[by_node]
 
+        to_local = np.full(n, -1, dtype=np.int64)
         rows_out: list[np.ndarray] = []
         cols_out: list[np.ndarray] = []
         for group in groups:
@@ -262,10 +270,12 @@ class DistanceGraph:
             local = np.flatnonzero(np.all((self.xy >= lo) & (self.xy <= hi), axis=1))
             ends = np.concatenate([self.u[sources.edge[group]], self.v[sources.edge[group]]])
             local = np.union1d(local, ends)  # a long edge's far end may lie outside the box
-            sub_sources = sources.take(group)
-            sub = self._local_graph(local, sub_sources)
+            sub = self._local_graph(local, sources.take(group))
             virt = len(local) + np.arange(len(group))
             dist = csgraph.dijkstra(sub, directed=False, indices=virt, limit=radius)
+            # Column len(local) is a virtual source: always inf for "not in the subgraph".
+            dist[:, len(local)] = np.inf
+            to_local[local] = np.arange(len(local))
             r, c = np.nonzero(dist[:, : len(local)] <= radius)
             d = dist[r, c]
             node = local[c]
@@ -273,24 +283,31 @@ class DistanceGraph:
             cnt = inc_ptr[node + 1] - inc_ptr[node]
             start = np.repeat(inc_ptr[node], cnt)
             k = start + np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            rr = np.repeat(r, cnt)
             total = np.repeat(d, cnt) + inc_off[k]
-            ok = total <= radius
-            rows_out.append(group[np.repeat(r, cnt)[ok]])
+            # Emit each pair once: from the u end, or from the v end when the u end fails.
+            other = to_local[inc_other[k]]
+            other_total = dist[rr, np.where(other >= 0, other, len(local))] + inc_other_off[k]
+            ok = (total <= radius) & (inc_is_u[k] | (other_total > radius))
+            to_local[local] = -1
+            rows_out.append(group[rr[ok]])
             cols_out.append(inc_target[k][ok])
-        # Targets on a source's own edge: straight along the edge.
+        rows = np.concatenate(rows_out)
+        cols = np.concatenate(cols_out)
+        # Pairs are unique: build the csr by a stable counting sort, no duplicate summing.
+        order = np.argsort(rows, kind="stable")
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_src))])
+        mat = sparse.csr_array(
+            (np.ones(len(rows), dtype=bool), cols[order], indptr), shape=(n_src, n_t)
+        )
+        # Targets on a source's own edge may be reachable only straight along the edge.
         s_idx, t_idx = _same_edge_pairs(sources.edge, targets.edge)
         direct = np.abs(sources.fraction[s_idx] - targets.fraction[t_idx]) * t_w[t_idx]
         ok = direct <= radius
-        rows_out.append(s_idx[ok])
-        cols_out.append(t_idx[ok])
-        rows = np.concatenate(rows_out)
-        cols = np.concatenate(cols_out)
-        mat = sparse.csr_array(
-            (np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n_src, len(targets))
+        same = sparse.csr_array(
+            (np.ones(ok.sum(), dtype=bool), (s_idx[ok], t_idx[ok])), shape=(n_src, n_t)
         )
-        mat.sum_duplicates()
-        mat.data[:] = True
-        return mat
+        return (mat + same).astype(bool).tocsr()
 
     def _local_graph(self, local: np.ndarray, sources: Locations) -> sparse.csr_array:
         """Subgraph on ``local`` nodes plus one virtual node per source."""
