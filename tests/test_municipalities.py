@@ -6,11 +6,12 @@ import json
 import unicodedata
 from pathlib import Path
 
+import geopandas as gpd
 import pytest
 import shapely
 from typer.testing import CliRunner
 
-from geodata import METRIC_CRS
+from geodata import METRIC_CRS, WGS84
 from geodata.errors import DataUnavailableError, InvalidInputError, UnknownMunicipalityError
 from geodata.municipalities import (
     all_municipalities,
@@ -309,3 +310,94 @@ def test_cli_municipality(runner: CliRunner) -> None:
     assert unknown.exit_code != 0
     assert isinstance(unknown.exception, UnknownMunicipalityError)
     assert runner.invoke(app, ["municipality", "--help"]).exit_code == 0
+
+
+# --------------------------------------------------------------------------- OSM (mocked)
+
+
+def _osm_answer_from(area_geometry: shapely.Geometry, name: str) -> gpd.GeoDataFrame:
+    """A Nominatim-shaped answer built from a real boundary (no network in tests)."""
+    return gpd.GeoDataFrame(
+        {"display_name": [name]}, geometry=[area_geometry], crs=METRIC_CRS
+    ).to_crs(WGS84)
+
+
+def test_osm_boundary_is_used_online_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    import osmnx as ox
+
+    import geodata.municipalities as mod
+
+    monkeypatch.setenv("LOFTESPLAN_OFFLINE", "0")
+    get_settings.cache_clear()
+    monkeypatch.setattr(mod, "_osm_boundary_cache", {})
+    monkeypatch.setattr(mod, "_osm_unreachable_until", 0.0)
+    lm_are = municipality_boundary("Åre", source="lantmateriet").geometry
+    queries: list[str] = []
+
+    def geocode(query: str) -> gpd.GeoDataFrame:
+        queries.append(query)
+        return _osm_answer_from(lm_are, "Åre kommun, Jämtlands län, Sverige")
+
+    monkeypatch.setattr(ox, "geocode_to_gdf", geocode)
+    area = municipality_boundary("2321")
+    assert area.source == "osm" and "OpenStreetMap" in area.attribution
+    assert area.area_km2 == pytest.approx(lm_are.area / 1e6, rel=0.01)
+    assert queries == ["Åre kommun, Sverige"]
+    municipality_boundary("2321")
+    assert len(queries) == 1  # served from memory the second time
+
+    # A namesake far away (Nominatim answering with the wrong place) is rejected.
+    lm_hagfors = municipality_boundary("Hagfors", source="lantmateriet").geometry
+    monkeypatch.setattr(
+        ox, "geocode_to_gdf", lambda q: _osm_answer_from(lm_hagfors, "Hagfors, Värmland")
+    )
+    assert municipality_boundary("Strömsund").source == "lantmateriet"
+    with pytest.raises(DataUnavailableError, match="stämmer"):
+        municipality_boundary("Strömsund", source="osm")
+
+
+def test_osm_settlements_when_no_lantmateriet_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import osmnx as ox
+
+    import geodata.municipalities as mod
+
+    monkeypatch.setattr(mod, "_osm_unreachable_until", 0.0)
+    monkeypatch.setenv("LOFTESPLAN_OFFLINE", "0")
+    _use_lantmateriet_dir(monkeypatch, tmp_path, tmp_path)
+    # OSM-shaped place nodes built from Lantmäteriet's real settlements of Älvsbyn.
+    real = settlements_from_file("Älvsbyn")
+    nodes = gpd.GeoDataFrame(
+        {
+            "place": ["town"] + ["village"] * (len(real) - 1),
+            "name": real["name"].to_numpy(),
+            "population": [f"{p:,}".replace(",", " ") for p in real["population"]],
+        },
+        geometry=real.representative_point().to_numpy(),
+        crs=METRIC_CRS,
+    ).to_crs(WGS84)
+    monkeypatch.setattr(ox, "geocode_to_gdf", _no_network)
+    monkeypatch.setattr(ox, "features_from_polygon", lambda polygon, tags: nodes)
+    places = settlements("Älvsbyn")
+    assert places.attrs["source"] == "osm" and "OpenStreetMap" in places.attrs["attribution"]
+    assert places["name"].iloc[0] == "Älvsbyn" and places["population"].iloc[0] == 5034
+    assert set(places["category"]) == {"Ort (OSM place=town)", "By (OSM place=village)"}
+    assert find_settlement("Alvsbyn", "vidsel")["name"] == "Vidsel"
+
+
+def _no_network(*args: object, **kwargs: object) -> None:
+    import requests
+
+    raise requests.ConnectionError("no network in tests")
+
+
+def settlements_from_file(name: str) -> gpd.GeoDataFrame:
+    """Lantmäteriet's settlements, read with the shared files whatever the settings say."""
+    import geodata.municipalities as mod
+
+    frame = mod._lantmateriet_settlements(
+        LANTMATERIET / "mb_riks.zip", LANTMATERIET / "ak_riks.zip"
+    )
+    code = find_municipality(name).code
+    return frame[(frame["code"] == code) & frame["population"].notna()]
