@@ -625,6 +625,7 @@ class CheckpointPlan:
     solution: Solution
     timings: dict[str, float]
     settlements: gpd.GeoDataFrame | None = None
+    area: Area | None = None
 
 
 def plan_checkpoints(
@@ -731,5 +732,5 @@ def plan_checkpoints(
     timings["total_plan"] = time.perf_counter() - t0
     return CheckpointPlan(
         network, sites, cands, pieces, weight, coverage, radius, mode, solution, timings,
-        settlements,
+        settlements, area,
     )  # fmt: skip
