@@ -63,7 +63,7 @@ def _items(places: Any) -> list[dict[str, Any]]:
 def register(app: typer.Typer) -> None:
     """Add ``municipalities`` and ``municipality`` to ``app``."""
 
-    @app.command()
+    @app.command(help="Lista alla 290 kommuner med kod och län.")
     def municipalities(
         as_json: bool = typer.Option(False, "--json", help="Skriv en JSON-lista."),
     ) -> None:
@@ -90,7 +90,9 @@ def register(app: typer.Typer) -> None:
             table.add_row(m.code, m.name, m.county)
         Console().print(table)
 
-    @app.command()
+    @app.command(
+        help="Visa en kommun: kod, län, gränskälla, yta i km² och orter efter invånarantal."
+    )
     def municipality(
         name_or_code: str = typer.Argument(
             ..., help="Kommunens namn eller kod, t.ex. 'Åre', 'Strömsunds kommun' eller 2321."
