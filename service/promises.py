@@ -30,7 +30,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from geodata.errors import InvalidInputError, LoftesplanError
 
@@ -123,8 +123,6 @@ class Activity(BaseModel):
     source
         The source sentence: the exact slice of the input text the activity was read from.
     """
-
-    model_config = ConfigDict(use_enum_values=False)
 
     kind: ActivityKind
     count_min: int | None = Field(default=None, ge=0)
@@ -281,6 +279,7 @@ class Lexicon:
     swedish_words: frozenset[str]
     english_words: frozenset[str]
     min_words: int
+    focus_labels: dict[str, str]
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
 
 
@@ -370,8 +369,14 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
         swedish_words=frozenset(raw["language"]["swedish"]),
         english_words=frozenset(raw["language"]["english"]),
         min_words=int(raw["language"]["min_words"]),
+        focus_labels=dict(raw.get("focus_labels", {})),
         raw=raw,
     )
+
+
+def focus_label(tag: str) -> str:
+    """The Swedish label of a focus tag ("speed" -> "hastighet"); the tag if it has none."""
+    return load_lexicon().focus_labels.get(tag, tag)
 
 
 # --------------------------------------------------------------------------------------------
