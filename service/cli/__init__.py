@@ -35,6 +35,7 @@ _COMMAND_MODULES = (
     "walk",
     "promise",
     "places",
+    "registers",
     "serve",
 )
 
