@@ -429,23 +429,21 @@ def _blocks(text: str, lex: Lexicon) -> list[_Block]:
         weak = marker is None and (m := lex.weak_bullet.match(body)) is not None
         if weak:
             marker = m
-        if marker is not None or (
-            follows_item and indent > (previous.indent if previous else 0)  # type: ignore[union-attr]
-        ):
+        # Lines indented under a list item belong to it: "• Förebyggande arbete i skolan" with
+        # "  Polis: ..." and "  Kommun: ..." beneath.
+        anchor = next((b for b in reversed(blocks) if not b.child), None) if follows_item else None
+        nested = anchor is not None and indent > anchor.indent
+        if follows_item and previous is not None and marker is None and stripped[:1].islower():
+            # A wrapped line of the item above: extend it (its source stays one slice).
+            previous.end = end
+            previous.text = _collapse(text[previous.start : end])
+            continue
+        if marker is not None or nested:
             start = line_start + (marker.end() if marker else indent)
             content = _collapse(text[start:end])
-            if previous is not None and marker is None and content[:1].islower():
-                # A wrapped line of the item above: extend it (its source stays one slice).
-                previous.end = end
-                previous.text = _collapse(text[previous.start : end])
-                continue
-            block = _Block("item", start, end, content, indent, weak, line_no)
-            if follows_item and previous is not None and indent > previous.indent:
-                block.child = True
-                parent = next(b for b in reversed(blocks) if not b.child)
-                parent.has_children = True
-            elif follows_item and previous is not None and previous.child:
-                block.child = indent >= previous.indent
+            block = _Block("item", start, end, content, indent, weak, line_no, child=nested)
+            if nested and anchor is not None:
+                anchor.has_children = True
             blocks.append(block)
             continue
         start = line_start + indent

@@ -425,3 +425,30 @@ def test_cli_unknown_kommun() -> None:
         app, ["promise", "parse", str(PROMISES / "are.txt"), "--kommun", "Atlantis"]
     )
     assert isinstance(result.exception, UnknownMunicipalityError)
+
+
+def test_synthetic_wrapped_and_nested_items() -> None:
+    text = """Trafik
+
+ • Polisen genomför minst 10
+ trafikkontroller i Hoting.
+ • Förebyggande arbete i skolan
+  Polis: Hundsök i skolan en gång per termin.
+  Kommun: Drogvaneundersökning genomförs.
+  Polis: Besök på skolor tre gånger per år.
+"""
+    promise = parse_promise(text, kommun="Strömsund")
+    first, *children = promise.activities
+    assert (first.kind, first.count_min, first.places) == (K.traffic_control, 10, ["Hoting"])
+    assert first.source == "Polisen genomför minst 10\n trafikkontroller i Hoting."
+    assert [(a.responsible, a.heading) for a in children] == [
+        ("police", "Förebyggande arbete i skolan"),
+        ("municipality", "Förebyggande arbete i skolan"),
+        ("police", "Förebyggande arbete i skolan"),
+    ]
+    assert (children[0].kind, children[0].count_min, children[0].per) == (
+        K.drug_dog_search,
+        1,
+        "term",
+    )
+    assert (children[2].kind, children[2].count_min) == (K.school_visit, 3)
