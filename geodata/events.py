@@ -193,8 +193,6 @@ def read_archive(
         name = find_municipality(str(municipality)).name
     wanted_types = set(types) if types else None
     lo, hi = _bound(since), _bound(until)
-    # A cheap substring test spares json.loads on the 99% of lines about other kommuner.
-    needles = None if name is None else (name, json.dumps(name)[1:-1])
 
     events: list[PoliceEvent] = []
     skipped_lines: list[int] = []
@@ -203,9 +201,6 @@ def read_archive(
         with _open_lines(path) as fh:
             for lineno, line in enumerate(fh, start=1):
                 if not line.strip():
-                    continue
-                skip = needles is not None and not any(n in line for n in needles)
-                if skip and _looks_like_event(line):
                     continue
                 try:
                     event = _event_from(json.loads(line))
@@ -231,16 +226,6 @@ def read_archive(
     return EventSet(
         events, source=str(path), skipped=len(skipped_lines), skipped_lines=skipped_lines
     )
-
-
-def _looks_like_event(line: str) -> bool:
-    """Whether a line skipped by the substring filter is at least plausibly an event.
-
-    Corrupt lines must be counted even when they do not mention the kommun, so only lines
-    that look like whole JSON objects are skipped unparsed.
-    """
-    s = line.strip()
-    return s.startswith("{") and s.endswith("}") and '"id"' in s
 
 
 def _bound(value: date | datetime | str | None) -> date | None:

@@ -313,10 +313,22 @@ class Gazetteer:
     boundary: Area
     places: gpd.GeoDataFrame  # name, key, category, population, source, geometry (3006)
 
+    _index: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # Phrases are scanned n-gram by n-gram: a dict keeps each probe O(1).
+        ordered = self.places.sort_values(["rank", "population"], ascending=[True, False])
+        self._index = {
+            k: np.asarray(v) for k, v in ordered.groupby("key", sort=False).indices.items()
+        }
+        self._ordered = ordered
+
     def lookup(self, key: str) -> gpd.GeoDataFrame:
         """Rows whose normalised name equals ``key``, best first (polygon, then population)."""
-        hits = self.places[self.places["key"] == key]
-        return hits.sort_values(["rank", "population"], ascending=[True, False])
+        rows = self._index.get(key)
+        if rows is None:
+            return self._ordered.iloc[:0]
+        return self._ordered.iloc[rows]
 
 
 def _settlements_of(code: str) -> gpd.GeoDataFrame:

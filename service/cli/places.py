@@ -62,7 +62,9 @@ def register(app: typer.Typer) -> None:
             features = osm.load_features(None, osm_file=osm_file)
         placed = geocode_events(found.events, kommun, network, features)
         rows = []
-        for row in placed.drop(columns="geometry").to_dict(orient="records"):
+        plain = placed.drop(columns="geometry").astype(object)
+        plain = plain.where(plain.notna(), None)  # NaN is not JSON
+        for row in plain.to_dict(orient="records"):
             row["datetime"] = row["datetime"].isoformat()
             if row.get("reason") is None:
                 row.pop("reason", None)
