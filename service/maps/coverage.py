@@ -46,7 +46,10 @@ def _road_layers(plan: Any) -> tuple[shapely.Geometry, shapely.Geometry]:
         if merged is None:
             out.append(shapely.MultiLineString())
             continue
-        merged = shapely.simplify(merged, SIMPLIFY_M)
+        # Per part and without topology preservation: on one huge multiline GEOS's
+        # topology-preserving simplify is superlinear (minutes on a large municipality).
+        simple = shapely.simplify(shapely.get_parts(merged), SIMPLIFY_M, preserve_topology=False)
+        merged = shapely.multilinestrings(simple[~shapely.is_empty(simple)])
         wgs = gpd.GeoSeries([merged], crs=plan.network.edges.crs).to_crs(WGS84).iloc[0]
         out.append(shapely.set_precision(wgs, 10.0**-_DECIMALS))
     return out[0], out[1]
