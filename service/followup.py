@@ -115,22 +115,19 @@ def _naive(moment: datetime) -> datetime:
     return moment.replace(tzinfo=None) if moment.tzinfo else moment
 
 
-#: Swedish labels for activity kinds, for reports and the public pages.
-KIND_LABELS_SV: dict[str, str] = {
-    "traffic_control": "Trafikkontroller",
-    "joint_operation": "Gemensamma insatser",
-    "terrain_surveillance": "Terrängövervakning",
-    "safety_walk": "Trygghetsvandringar",
-    "licensed_premises_inspection": "Tillsyn av serveringsställen",
-    "training": "Utbildningar",
-    "school_visit": "Skolbesök",
-    "parent_meeting": "Föräldramöten",
-    "collaboration_meeting": "Samverkansmöten",
-    "drug_dog_search": "Narkotikasök med hund",
-    "neighbourhood_watch": "Grannsamverkan",
-    "information_campaign": "Informationsinsatser",
-    "workplace_crime_control": "Kontroller mot arbetslivskriminalitet",
-    "security_patrol": "Väktar- och ordningsinsatser",
-    "survey_or_analysis": "Undersökningar och analyser",
-    "other": "Övrigt",
-}
+def promise_progress(
+    activities: Iterable[tuple[int | None, str, int | None]],
+    period: tuple[date | None, date | None],
+    executed: Sequence[ExecutedPoint],
+    until: datetime,
+    today: date,
+) -> list[ActivityProgress]:
+    """Progress of each ``(id, kind, count_min)`` activity from the executed work up to ``until``.
+
+    Executed work is counted by kind; when a promise has two activities of one kind, both
+    see the same count (the record does not say which promise line it served).
+    """
+    return [
+        activity_progress(aid, kind, count_min, count_done(executed, kind, until), period, today)
+        for aid, kind, count_min in activities
+    ]

@@ -54,6 +54,7 @@ class PromiseRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     title: str = Field(default="", max_length=300)
+    warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     period_start: date | None = None
     period_end: date | None = None
     partners: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
@@ -76,6 +77,7 @@ class ActivityRow(SQLModel, table=True):
     places: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     spread_municipality: bool = False
     focus: list[str] = Field(default_factory=list, sa_column=Column(JSON))
+    heading: str | None = Field(default=None, max_length=300)
     source: str = ""
 
 

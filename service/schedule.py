@@ -202,7 +202,7 @@ def schedule_checkpoints(
     return _assign_sites(rows, slots, site_ids, sectors, policy, set(joint_rows), rng)
 
 
-def _assign_sites(  # noqa: PLR0917 - private helper, called once
+def _assign_sites(
     rows: list[int],
     slots: pd.DataFrame,
     site_ids: Sequence[str],

@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geodata.errors import LoftesplanError
@@ -78,6 +81,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(LoftesplanError)
     async def _user_error(_request: Request, exc: LoftesplanError) -> JSONResponse:
         return JSONResponse(status_code=exc.status_code, content={"detail": str(exc)})
+
+    @app.exception_handler(ValidationError)
+    async def _invalid(_request: Request, exc: ValidationError) -> JSONResponse:
+        errors = [{"loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]
+        return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
+
+    @app.exception_handler(IntegrityError)
+    async def _conflict(_request: Request, _exc: IntegrityError) -> JSONResponse:
+        return JSONResponse(
+            status_code=409, content={"detail": "Posten krockar med en befintlig post."}
+        )
 
     @app.get("/health", tags=["drift"])
     def health() -> dict[str, str]:

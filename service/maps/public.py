@@ -9,7 +9,7 @@ import geopandas as gpd
 
 from geodata import WGS84
 from geodata.area import Area
-from service.followup import KIND_LABELS_SV
+from service.promises import KIND_LABELS_SV
 
 
 def public_map(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from fastapi import APIRouter, Request
@@ -17,11 +17,11 @@ from geodata.municipalities import (
     settlements,
 )
 from service.api.deps import SessionDep, SettingsDep
-from service.api.routers.public import _executed_points
-from service.followup import KIND_LABELS_SV, activity_progress, count_done, public_aggregate
+from service.crud import executed_points, progress_of, workspace_promises
+from service.followup import public_aggregate
 from service.maps.assets import use_local_assets
 from service.maps.public import public_map
-from service.models import ActivityRow, PromiseRow, Workspace
+from service.models import Workspace
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent.parent / "templates")
@@ -50,33 +50,18 @@ def municipality_page(
 ) -> HTMLResponse:
     """A municipality's promises with progress (public: counts only, after the delay)."""
     found = find_municipality(municipality)
-    workspace = session.exec(
-        select(Workspace).where(Workspace.municipality_code == found.code)
-    ).first()
     now = datetime.now(UTC)
     visible_until = now - timedelta(hours=settings.public_delay_hours)
-    executed = _executed_points(session, found.code)
-    promises = []
-    if workspace is not None:
-        for promise in session.exec(
-            select(PromiseRow).where(PromiseRow.workspace_id == workspace.id)
-        ):
-            rows = session.exec(select(ActivityRow).where(ActivityRow.promise_id == promise.id))
-            progress = []
-            for a in rows:
-                done = count_done(executed, a.kind, visible_until)
-                p = activity_progress(
-                    a.id, a.kind, a.count_min, done,
-                    (promise.period_start, promise.period_end), date.today(),
-                )  # fmt: skip
-                progress.append(
-                    {"label": KIND_LABELS_SV.get(a.kind, a.kind), "count_min": a.count_min,
-                     "done": done, "status": p.status}
-                )  # fmt: skip
-            promises.append(
-                {"title": promise.title, "period_start": promise.period_start,
-                 "period_end": promise.period_end, "progress": progress}
-            )  # fmt: skip
+    executed = executed_points(session, found.code)
+    promises = [
+        {
+            "title": p.title,
+            "period_start": p.period_start,
+            "period_end": p.period_end,
+            "progress": progress_of(session, p, executed, visible_until, now.date()),
+        }
+        for p in workspace_promises(session, found.code)
+    ]
     return templates.TemplateResponse(
         request,
         "municipality.html",
@@ -89,7 +74,7 @@ def public_map_page(municipality: str, session: SessionDep, settings: SettingsDe
     """The public coverage map, with map assets served locally."""
     found = find_municipality(municipality)
     delay = timedelta(hours=settings.public_delay_hours)
-    areas = public_aggregate(_executed_points(session, found.code), datetime.now(UTC), delay)
+    areas = public_aggregate(executed_points(session, found.code), datetime.now(UTC), delay)
     towns = settlements(found.code)
     fmap = public_map(municipality_boundary(found.code), areas, towns)
     return use_local_assets(fmap.get_root().render())

@@ -8,24 +8,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter
-from sqlmodel import select
 
 from geodata.municipalities import find_municipality
 from service.api.deps import SessionDep, SettingsDep
-from service.followup import ExecutedPoint, public_aggregate
-from service.models import ExecutedActivity, Workspace
+from service.crud import executed_points, progress_of, workspace_promises
+from service.followup import public_aggregate
 
 router = APIRouter(prefix="/api/public", tags=["publikt"])
-
-
-def _executed_points(session: SessionDep, code: str) -> list[ExecutedPoint]:
-    workspace = session.exec(select(Workspace).where(Workspace.municipality_code == code)).first()
-    if workspace is None:
-        return []
-    rows = session.exec(
-        select(ExecutedActivity).where(ExecutedActivity.workspace_id == workspace.id)
-    )
-    return [ExecutedPoint(r.kind, r.happened_at, r.lat, r.lon, r.settlement) for r in rows]
 
 
 @router.get("/{municipality}/executed")
@@ -38,6 +27,30 @@ def public_executed(
     return {
         "municipality": {"code": found.code, "name": found.name},
         "delay_hours": settings.public_delay_hours,
-        "areas": public_aggregate(_executed_points(session, found.code), datetime.now(UTC), delay),
+        "areas": public_aggregate(executed_points(session, found.code), datetime.now(UTC), delay),
         "attribution": "Källa: Polisen och kommunen, via Löftesplan",
+    }
+
+
+@router.get("/{municipality}/progress")
+def public_progress(
+    municipality: str, session: SessionDep, settings: SettingsDep
+) -> dict[str, object]:
+    """Each promise's activities: promised minimum, done so far (after the delay), status."""
+    found = find_municipality(municipality)
+    now = datetime.now(UTC)
+    until = now - timedelta(hours=settings.public_delay_hours)
+    executed = executed_points(session, found.code)
+    return {
+        "municipality": {"code": found.code, "name": found.name},
+        "promises": [
+            {
+                "id": p.id,
+                "title": p.title,
+                "period_start": p.period_start,
+                "period_end": p.period_end,
+                "activities": progress_of(session, p, executed, until, now.date()),
+            }
+            for p in workspace_promises(session, found.code)
+        ],
     }

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 07:58:22.447681
+Create Date: 2026-11-23 08:07:03.500410
 """
 
 from alembic import op
@@ -69,6 +69,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('workspace_id', sa.Integer(), nullable=False),
     sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+    sa.Column('warnings', sa.JSON(), nullable=True),
     sa.Column('period_start', sa.Date(), nullable=True),
     sa.Column('period_end', sa.Date(), nullable=True),
     sa.Column('partners', sa.JSON(), nullable=True),
@@ -107,6 +108,7 @@ def upgrade() -> None:
     sa.Column('places', sa.JSON(), nullable=True),
     sa.Column('spread_municipality', sa.Boolean(), nullable=False),
     sa.Column('focus', sa.JSON(), nullable=True),
+    sa.Column('heading', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.ForeignKeyConstraint(['promise_id'], ['promise.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')

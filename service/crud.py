@@ -1,0 +1,159 @@
+"""Entity-level persistence: library models in, table rows out (and back).
+
+Routers call these; they never build rows themselves.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from fastapi.encoders import jsonable_encoder
+from sqlmodel import Session, select
+
+from geodata.errors import LoftesplanError
+from service.followup import ExecutedPoint, promise_progress
+from service.models import ActivityRow, ExecutedActivity, PromiseRow, Workspace
+from service.promises import KIND_LABELS_SV, Activity, FollowUp, Partners, Promise
+
+
+class NotFoundError(LoftesplanError, LookupError):
+    """A row that does not exist (404)."""
+
+    status_code = 404
+
+
+def get_or_404(session: Session, model: type, row_id: int, label: str) -> Any:
+    """A row by id, or a 404 the planner understands."""
+    row = session.get(model, row_id)
+    if row is None:
+        raise NotFoundError(f"{label} {row_id} finns inte.")
+    return row
+
+
+def save_promise(session: Session, workspace: Workspace, promise: Promise, text: str = "") -> int:
+    """Store a (parsed or edited) promise with its activities; returns its id."""
+    row = PromiseRow(
+        workspace_id=workspace.id,
+        title=promise.title or "",
+        warnings=list(promise.warnings),
+        period_start=promise.period_start,
+        period_end=promise.period_end,
+        partners=promise.partners.model_dump(),
+        follow_up=jsonable_encoder(promise.follow_up),
+        source_text=text,
+    )
+    session.add(row)
+    session.flush()
+    for activity in promise.activities:
+        session.add(ActivityRow(promise_id=row.id, **activity.model_dump(mode="json")))
+    session.flush()
+    return row.id
+
+
+def activities_of(session: Session, promise_id: int) -> list[ActivityRow]:
+    """A promise's activities in stored order."""
+    query = select(ActivityRow).where(ActivityRow.promise_id == promise_id).order_by(ActivityRow.id)
+    return list(session.exec(query))
+
+
+def load_promise(session: Session, promise_id: int) -> dict[str, Any]:
+    """A stored promise as JSON-ready data (the Promise fields plus ids)."""
+    row = get_or_404(session, PromiseRow, promise_id, "Medborgarlöfte")
+    workspace = session.get(Workspace, row.workspace_id)
+    promise = Promise(
+        municipality_code=workspace.municipality_code,
+        municipality_name=workspace.municipality_name,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        partners=Partners(**row.partners),
+        activities=[],
+        follow_up=[FollowUp(**f) for f in row.follow_up],
+        title=row.title or None,
+        warnings=row.warnings,
+    )
+    data = promise.model_dump(mode="json")
+    data["id"] = row.id
+    data["activities"] = [
+        {"id": a.id, **Activity.model_validate(a, from_attributes=True).model_dump(mode="json")}
+        for a in activities_of(session, row.id)
+    ]
+    return data
+
+
+def update_activity(session: Session, activity_id: int, changes: dict[str, Any]) -> ActivityRow:
+    """Apply a planner's edits to an activity, validated through the library model."""
+    row = get_or_404(session, ActivityRow, activity_id, "Aktivitet")
+    current = Activity.model_validate(row, from_attributes=True).model_dump()
+    edited = Activity.model_validate({**current, **changes}).model_dump(mode="json")
+    for key, value in edited.items():
+        setattr(row, key, value)
+    promise = session.get(PromiseRow, row.promise_id)
+    promise.updated_at = datetime.now(UTC)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def executed_of(session: Session, workspace_id: int) -> list[ExecutedActivity]:
+    """Executed activities of a workspace, oldest first."""
+    query = (
+        select(ExecutedActivity)
+        .where(ExecutedActivity.workspace_id == workspace_id)
+        .order_by(ExecutedActivity.happened_at)
+    )
+    return list(session.exec(query))
+
+
+def executed_points(session: Session, municipality_code: str) -> list[ExecutedPoint]:
+    """The public-relevant part of a municipality's executed activities."""
+    workspace = session.exec(
+        select(Workspace).where(Workspace.municipality_code == municipality_code)
+    ).first()
+    if workspace is None:
+        return []
+    return [
+        ExecutedPoint(r.kind, r.happened_at, r.lat, r.lon, r.settlement)
+        for r in executed_of(session, workspace.id)
+    ]
+
+
+def workspace_promises(session: Session, municipality_code: str) -> list[PromiseRow]:
+    """Promises stored for a municipality, newest period first."""
+    query = (
+        select(PromiseRow)
+        .join(Workspace)
+        .where(Workspace.municipality_code == municipality_code)
+        .order_by(PromiseRow.period_start.desc(), PromiseRow.id.desc())
+    )
+    return list(session.exec(query))
+
+
+def progress_of(
+    session: Session,
+    promise: PromiseRow,
+    executed: list[ExecutedPoint],
+    until: datetime,
+    today: date,
+) -> list[dict[str, Any]]:
+    """Progress rows (JSON-ready, Swedish labels) for a stored promise."""
+    rows = activities_of(session, promise.id)
+    progress = promise_progress(
+        [(a.id, a.kind, a.count_min) for a in rows],
+        (promise.period_start, promise.period_end),
+        executed,
+        until,
+        today,
+    )
+    return [
+        {
+            "activity_id": p.activity_id,
+            "kind": p.kind,
+            "label": KIND_LABELS_SV.get(p.kind, p.kind),
+            "count_min": p.count_min,
+            "done": p.done,
+            "expected_by_now": None if p.expected_by_now is None else round(p.expected_by_now, 1),
+            "status": p.status,
+        }
+        for p in progress
+    ]
