@@ -157,3 +157,53 @@ def progress_of(
         }
         for p in progress
     ]
+
+
+#: Polisen's event types that record an activity of a promise kind.
+POLISEN_EVENT_KINDS = {"Trafikkontroll": "traffic_control"}
+
+
+def import_police_events(
+    session: Session, workspace: Workspace, archive: str | None = None, online: bool = False
+) -> dict[str, int]:
+    """Store Polisen's ``Trafikkontroll`` notices as executed checkpoints, once each.
+
+    The place is geocoded from the notice text; the settlement name (when the text gives one)
+    is what the public pages aggregate by.
+    """
+    from geodata.events import geocode_events, load_events
+
+    loaded = load_events(
+        workspace.municipality_code, types=list(POLISEN_EVENT_KINDS), archive=archive, online=online
+    )
+    known = set(
+        session.exec(
+            select(ExecutedActivity.external_id).where(
+                ExecutedActivity.source == "polisen",
+                ExecutedActivity.workspace_id == workspace.id,
+            )
+        )
+    )
+    fresh = [e for e in loaded.events if str(e.id) not in known]
+    placed = geocode_events(fresh, workspace.municipality_code) if fresh else None
+    added = 0
+    for i, event in enumerate(fresh):
+        row = placed.iloc[i]
+        # Only a settlement-level answer names a settlement; streets aggregate by hexagon.
+        settlement = row["name"] if row["level"] == "settlement" else ""
+        session.add(
+            ExecutedActivity(
+                workspace_id=workspace.id,
+                kind=POLISEN_EVENT_KINDS[event.type],
+                happened_at=event.datetime,
+                lat=None if row["lat"] is None or row["lat"] != row["lat"] else float(row["lat"]),
+                lon=None if row["lon"] is None or row["lon"] != row["lon"] else float(row["lon"]),
+                place=event.summary[:300],
+                settlement=str(settlement or "")[:80],
+                source="polisen",
+                external_id=str(event.id),
+            )
+        )
+        added += 1
+    session.flush()
+    return {"read": len(loaded.events), "added": added, "skipped_lines": loaded.skipped}

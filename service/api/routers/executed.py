@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from service.api.deps import PlannerDep, SessionDep
+from service.crud import import_police_events
 from service.models import ExecutedActivity
 from service.store import audit, workspace_for
 
@@ -59,3 +60,16 @@ def list_executed(
         .order_by(ExecutedActivity.happened_at.desc())
     )
     return list(session.exec(query))
+
+
+@router.post("/import-polisen")
+def import_polisen(
+    municipality: str, session: SessionDep, user: PlannerDep, online: bool = False
+) -> dict[str, int]:
+    """Import Polisen's traffic-check notices for the municipality as executed checkpoints."""
+    workspace = workspace_for(session, municipality)
+    counts = import_police_events(session, workspace, online=online)
+    audit(session, username=user.username, action="create", entity="executed",
+          entity_id=None, detail={"import": "polisen", **counts})  # fmt: skip
+    session.commit()
+    return counts
