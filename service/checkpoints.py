@@ -339,6 +339,8 @@ class MaximalCovering:
             )
         self.problem = problem
         self.k = k
+        #: Perturbation rounds of the iterated local search (fixed: results depend on seed only).
+        self.perturbation_rounds = 30
         self.cov = problem.coverage.astype(np.float64).tocsr()
         self.cov_t = self.cov.T.tocsr()  # pieces × candidates: column access as rows
 
@@ -367,129 +369,44 @@ class MaximalCovering:
         )
 
     def _heuristic(self, rng: np.random.Generator, time_limit: float | None) -> Solution:
+        """Greedy on exact marginal gains, 1-swap local search, then iterated local search.
+
+        The perturbation drops a few free sites, refills greedily without them and swaps
+        again, keeping the result only if it is better; a fixed number of rounds keeps the
+        plan a pure function of the seed.
+        """
         start = time.perf_counter()
         p = self.problem
         w = p.weight.astype(float)
-        n = p.n_candidates
-        count = np.zeros(self.cov.shape[1], dtype=np.int32)
-        chosen = np.zeros(n, dtype=bool)
-        blocked = np.zeros(n, dtype=np.int32)  # chosen sites within the separation
-        nb = p.neighbours.astype(np.int32).tocsr() if p.neighbours is not None else None
         reach, unreachable = self._required()
-        reached = np.zeros(0 if reach is None else reach.shape[1], dtype=np.int32)
-        gain = self.cov @ w
-
-        def add(c: int) -> None:
-            nonlocal gain
-            row = self.cov.indices[self.cov.indptr[c] : self.cov.indptr[c + 1]]
-            new = row[count[row] == 0]
-            count[row] += 1
-            gain = gain - self.cov_t[new].T @ w[new] if len(new) else gain
-            chosen[c] = True
-            if nb is not None:
-                blocked[nb.indices[nb.indptr[c] : nb.indptr[c + 1]]] += 1
-            if reach is not None:
-                reached[reach.indices[reach.indptr[c] : reach.indptr[c + 1]]] += 1
-
-        def pick(score: np.ndarray, allowed: np.ndarray) -> int:
-            if not allowed.any():
-                raise InfeasibleError(
-                    f"Bara {int(chosen.sum())} av {self.k} kontroller får plats med det "
-                    "minsta avståndet mellan platser. Minska --min-separation-km eller --count."
-                )
-            best = score[allowed].max()
-            ties = np.flatnonzero(allowed & (score >= best))
-            return int(ties[rng.integers(len(ties))]) if len(ties) > 1 else int(ties[0])
-
+        state = _State(self, w, reach)
         for c in np.flatnonzero(p.fixed):
-            add(int(c))
-        # Settlement guarantee first: greedy set cover, gains break ties.
-        if reach is not None:
-            while chosen.sum() < self.k and (reached == 0).any():
-                need = reach @ (reached == 0).astype(float)
-                allowed = ~chosen & (blocked == 0) & (need > 0)
-                if not allowed.any():
-                    break
-                top = need[allowed].max()
-                add(pick(gain, allowed & (need >= top)))
-        while chosen.sum() < self.k:
-            add(pick(gain, ~chosen & (blocked == 0)))
-
-        self._swap(chosen, count, gain, blocked, nb, reach, reached, w, rng, start, time_limit)
-        selected = np.flatnonzero(chosen)
+            state.add(int(c))
+        state.fill(rng)
+        state.swap(rng, start, time_limit)
+        best, snapshot = state.value(), state.snapshot()
+        free_count = self.k - int(p.fixed.sum())
+        drop = max(1, min(free_count // 5, 10))
+        for _ in range(self.perturbation_rounds if free_count > 1 else 0):
+            if time_limit is not None and time.perf_counter() - start > time_limit:
+                break
+            free = np.flatnonzero(state.chosen & ~p.fixed)
+            out = rng.choice(free, size=min(drop, len(free)), replace=False)
+            for c in out:
+                state.remove(int(c))
+            state.fill(rng, forbid=out)
+            state.swap(rng, start, time_limit)
+            value = state.value()
+            if value > best + state.tol:
+                best, snapshot = value, state.snapshot()
+            else:
+                state.restore(snapshot)
+        selected = np.flatnonzero(state.chosen)
         missed = unreachable
-        if reach is not None and (reached == 0).any():
+        if reach is not None and (state.reached == 0).any():
             reachable_ids = np.flatnonzero(np.asarray(p.reaches.sum(axis=0)).ravel() > 0)
-            missed = np.sort(np.concatenate([unreachable, reachable_ids[reached == 0]]))
+            missed = np.sort(np.concatenate([unreachable, reachable_ids[state.reached == 0]]))
         return Solution(selected, p.objective(selected), "heuristic", None, missed)
-
-    def _swap(
-        self,
-        chosen: np.ndarray,
-        count: np.ndarray,
-        gain: np.ndarray,
-        blocked: np.ndarray,
-        nb: sparse.csr_array | None,
-        reach: sparse.csr_array | None,
-        reached: np.ndarray,
-        w: np.ndarray,
-        rng: np.random.Generator,
-        start: float,
-        time_limit: float | None,
-    ) -> None:
-        """1-swap local search: for each chosen site, move it to the best candidate if better.
-
-        The value of swapping ``s`` out and ``c`` in is ``gain[c] - loss[s] + both[c]``,
-        where ``both[c]`` is the weight only ``s`` covers that ``c`` also covers: one sparse
-        product over ``s``'s uniquely covered pieces, so a whole pass costs about one pass
-        over the coverage matrix.
-        """
-        cov, cov_t = self.cov, self.cov_t
-        tol = 1e-9 * max(float(w.sum()), 1.0)
-        improved = True
-        while improved:
-            improved = False
-            order = np.flatnonzero(chosen & ~self.problem.fixed)
-            for s in order[rng.permutation(len(order))]:
-                if time_limit is not None and time.perf_counter() - start > time_limit:
-                    return
-                row = cov.indices[cov.indptr[s] : cov.indptr[s + 1]]
-                uniq = row[count[row] == 1]
-                loss = float(w[uniq].sum())
-                both = cov_t[uniq].T @ w[uniq] if len(uniq) else np.zeros(len(gain))
-                delta = gain + both - loss
-                allowed = ~chosen
-                if nb is not None:
-                    own = np.zeros(len(gain), dtype=np.int32)
-                    own[nb.indices[nb.indptr[s] : nb.indptr[s + 1]]] = 1
-                    allowed &= (blocked - own) == 0
-                if reach is not None:
-                    sole = reach.indices[reach.indptr[s] : reach.indptr[s + 1]]
-                    sole = sole[reached[sole] == 1]
-                    if len(sole):
-                        allowed &= (reach[:, sole].sum(axis=1) == len(sole)).ravel()
-                if not allowed.any():
-                    continue
-                c = int(np.flatnonzero(allowed)[np.argmax(delta[allowed])])
-                if delta[c] <= tol:
-                    continue
-                # Apply: s out, c in; update counts, gains and side rules incrementally.
-                count[row] -= 1
-                lost = row[count[row] == 0]
-                gain += cov_t[lost].T @ w[lost] if len(lost) else 0.0
-                chosen[s] = False
-                row_c = cov.indices[cov.indptr[c] : cov.indptr[c + 1]]
-                new = row_c[count[row_c] == 0]
-                count[row_c] += 1
-                gain -= cov_t[new].T @ w[new] if len(new) else 0.0
-                chosen[c] = True
-                if nb is not None:
-                    blocked[nb.indices[nb.indptr[s] : nb.indptr[s + 1]]] -= 1
-                    blocked[nb.indices[nb.indptr[c] : nb.indptr[c + 1]]] += 1
-                if reach is not None:
-                    reached[reach.indices[reach.indptr[s] : reach.indptr[s + 1]]] -= 1
-                    reached[reach.indices[reach.indptr[c] : reach.indptr[c + 1]]] += 1
-                improved = True
 
     # -- exact ----------------------------------------------------------------------------
 
@@ -596,6 +513,134 @@ class MaximalCovering:
         selected = np.flatnonzero(sol[:n] > 0.5)
         bound = float(h.getInfo().mip_dual_bound)
         return Solution(selected, p.objective(selected), "exact", bound, unreachable)
+
+
+class _State:
+    """Mutable search state of the heuristic: chosen sites, cover counts and exact gains.
+
+    ``gain[c]`` is always the weight candidate ``c`` would add now; adding or removing a
+    site updates it with one sparse product over the pieces whose cover count crosses 0/1.
+    """
+
+    def __init__(self, model: MaximalCovering, w: np.ndarray, reach: sparse.csr_array | None):
+        p = model.problem
+        self.model, self.w, self.reach, self.k = model, w, reach, model.k
+        self.cov, self.cov_t, self.fixed = model.cov, model.cov_t, p.fixed
+        n = p.n_candidates
+        self.count = np.zeros(self.cov.shape[1], dtype=np.int32)
+        self.chosen = np.zeros(n, dtype=bool)
+        self.blocked = np.zeros(n, dtype=np.int32)  # chosen sites within the separation
+        self.nb = p.neighbours.astype(np.int32).tocsr() if p.neighbours is not None else None
+        self.reached = np.zeros(0 if reach is None else reach.shape[1], dtype=np.int32)
+        self.gain = np.asarray(self.cov @ w, dtype=float)
+        self.tol = 1e-9 * max(float(w.sum()), 1.0)
+
+    def _row(self, mat: sparse.csr_array, c: int) -> np.ndarray:
+        return mat.indices[mat.indptr[c] : mat.indptr[c + 1]]
+
+    def add(self, c: int) -> None:
+        row = self._row(self.cov, c)
+        new = row[self.count[row] == 0]
+        self.count[row] += 1
+        if len(new):
+            self.gain -= self.cov_t[new].T @ self.w[new]
+        self.chosen[c] = True
+        if self.nb is not None:
+            self.blocked[self._row(self.nb, c)] += 1
+        if self.reach is not None:
+            self.reached[self._row(self.reach, c)] += 1
+
+    def remove(self, c: int) -> None:
+        row = self._row(self.cov, c)
+        self.count[row] -= 1
+        lost = row[self.count[row] == 0]
+        if len(lost):
+            self.gain += self.cov_t[lost].T @ self.w[lost]
+        self.chosen[c] = False
+        if self.nb is not None:
+            self.blocked[self._row(self.nb, c)] -= 1
+        if self.reach is not None:
+            self.reached[self._row(self.reach, c)] -= 1
+
+    def value(self) -> float:
+        return float(self.w[self.count > 0].sum())
+
+    def snapshot(self) -> tuple[np.ndarray, ...]:
+        return tuple(
+            a.copy() for a in (self.count, self.chosen, self.blocked, self.reached, self.gain)
+        )
+
+    def restore(self, snap: tuple[np.ndarray, ...]) -> None:
+        self.count, self.chosen, self.blocked, self.reached, self.gain = (a.copy() for a in snap)
+
+    def _pick(self, score: np.ndarray, allowed: np.ndarray, rng: np.random.Generator) -> int:
+        best = score[allowed].max()
+        ties = np.flatnonzero(allowed & (score >= best))
+        return int(ties[rng.integers(len(ties))]) if len(ties) > 1 else int(ties[0])
+
+    def fill(self, rng: np.random.Generator, forbid: np.ndarray | None = None) -> None:
+        """Add sites until there are ``k``: required settlements first, then by gain."""
+        banned = np.zeros(len(self.chosen), dtype=bool)
+        if forbid is not None:
+            banned[forbid] = True
+        if self.reach is not None:
+            while self.chosen.sum() < self.k and (self.reached == 0).any():
+                need = self.reach @ (self.reached == 0).astype(float)
+                allowed = ~self.chosen & (self.blocked == 0) & (need > 0) & ~banned
+                if not allowed.any():
+                    break
+                top = need[allowed].max()
+                self.add(self._pick(self.gain, allowed & (need >= top), rng))
+        while self.chosen.sum() < self.k:
+            allowed = ~self.chosen & (self.blocked == 0)
+            if (allowed & ~banned).any():
+                allowed &= ~banned
+            if not allowed.any():
+                raise InfeasibleError(
+                    f"Bara {int(self.chosen.sum())} av {self.k} kontroller får plats med det "
+                    "minsta avståndet mellan platser. Minska --min-separation-km eller --count."
+                )
+            self.add(self._pick(self.gain, allowed, rng))
+
+    def swap(self, rng: np.random.Generator, start: float, time_limit: float | None) -> None:
+        """1-swap local search: move each free site to the best candidate while that helps.
+
+        Swapping ``s`` out and ``c`` in is worth ``gain[c] - loss[s] + both[c]``, where
+        ``both[c]`` is the weight only ``s`` covers that ``c`` also covers: one sparse product
+        over ``s``'s uniquely covered pieces, so a pass costs about one pass over the matrix.
+        """
+        cov, cov_t, w = self.cov, self.cov_t, self.w
+        improved = True
+        while improved:
+            improved = False
+            order = np.flatnonzero(self.chosen & ~self.fixed)
+            for s in order[rng.permutation(len(order))]:
+                if time_limit is not None and time.perf_counter() - start > time_limit:
+                    return
+                row = self._row(cov, int(s))
+                uniq = row[self.count[row] == 1]
+                loss = float(w[uniq].sum())
+                both = cov_t[uniq].T @ w[uniq] if len(uniq) else 0.0
+                delta = self.gain + both - loss
+                allowed = ~self.chosen
+                if self.nb is not None:
+                    own = np.zeros(len(allowed), dtype=np.int32)
+                    own[self._row(self.nb, int(s))] = 1
+                    allowed &= (self.blocked - own) == 0
+                if self.reach is not None:
+                    sole = self._row(self.reach, int(s))
+                    sole = sole[self.reached[sole] == 1]
+                    if len(sole):
+                        hits = np.asarray(self.reach[:, sole].sum(axis=1)).ravel()
+                        allowed &= hits == len(sole)
+                if not allowed.any():
+                    continue
+                c = int(np.flatnonzero(allowed)[np.argmax(delta[allowed])])
+                if delta[c] <= self.tol:
+                    continue
+                self.remove(int(s))
+                self.add(c)
+                improved = True
 
 
 # --------------------------------------------------------------------------- end to end
