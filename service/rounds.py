@@ -377,6 +377,7 @@ class RoundStop:
     opening_hours: str | None
     hours_state: str  # "taggade", "saknas", "ogiltiga"
     snap_m: float
+    node: int  # OSM node id of the network point the visit is routed to
 
     def to_dict(self) -> dict[str, Any]:
         """JSON shape of one stop."""
@@ -638,6 +639,7 @@ def _realise(
     travel = float(seconds[seq_arr[:-1], seq_arr[1:]].sum())
     wgs = places.to_crs(WGS84)
     lon, lat = wgs.geometry.x.to_numpy(), wgs.geometry.y.to_numpy()
+    node_index = network.nodes.index.to_numpy()
     stops = []
     for order, (stop, arrival) in enumerate(zip(tour, arrivals, strict=True), start=1):
         i = ok[stop - 1]
@@ -656,11 +658,12 @@ def _realise(
                 else None,
                 hours_state=str(hours_state[i]),
                 snap_m=float(snap_m[i]),
+                node=int(node_index[stop_nodes[stop]]),
             )
         )
     end = stops[-1].departure + timedelta(seconds=float(seconds[tour[-1], 0]))
     depot = network.nodes.iloc[int(stop_nodes[0])]
-    node_ids = network.nodes.index.to_numpy()[path_arr].tolist()
+    node_ids = node_index[path_arr].tolist()
     notes = []
     if mode == "drive":
         notes.append("Bilrunda: enkelriktade gator följs.")
