@@ -88,10 +88,10 @@ def graph_to_network(graph: nx.MultiDiGraph, kind: str, provenance: Provenance) 
     node_x = pd.Series(xy.x.to_numpy(), index=used)
     node_y = pd.Series(xy.y.to_numpy(), index=used)
     # Undirected edges may run v -> u; orient every geometry to start at its u node.
-    start = shapely.get_point(lines, 0)
-    flip = ~np.isclose(shapely.get_x(start), node_x.loc[edges["u"]].to_numpy(), atol=0.01) | (
-        ~np.isclose(shapely.get_y(start), node_y.loc[edges["u"]].to_numpy(), atol=0.01)
-    )
+    start = shapely.get_coordinates(shapely.get_point(lines, 0))
+    u_xy = np.column_stack([node_x.loc[edges["u"]], node_y.loc[edges["u"]]])
+    # Absolute tolerance only: a relative one would be metres at SWEREF northings.
+    flip = ~np.isclose(start, u_xy, rtol=0, atol=0.01).all(axis=1)
     lines[flip] = shapely.reverse(lines[flip])
 
     out_edges = gpd.GeoDataFrame(
