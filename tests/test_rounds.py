@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import date
 
 import geopandas as gpd
@@ -14,7 +15,7 @@ import pytest
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from geodata.errors import InvalidInputError
+from geodata.errors import AreaNotCoveredError, InvalidInputError
 from geodata.network import Network
 from geodata.osm import load_features, load_networks
 from geodata.registers import places_of_kind
@@ -207,3 +208,44 @@ def test_visits_over_a_period(venues) -> None:
     # Never-visited places come before those visited in March.
     assert not set(small["place_id"]) & set(history["place_id"])
     assert len(small.attrs["unassigned"]) == 20
+
+
+def test_cli_round_writes_json_gpx_and_map(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    gpx, html = tmp_path / "runda.gpx", tmp_path / "runda.html"
+    args = [
+        "round", "utskänkningsställen", "--osm-file", str(STOCKHOLM), "--date", EVENING,
+        "--from", "19:00", "--max-places", "5", "--gpx", str(gpx), "--map", str(html), "--json",
+    ]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert len(data["stops"]) == 5
+    assert len(gpxpy.parse(gpx.read_text()).waypoints) == 6
+    page = html.read_text()
+    assert "Ankomst" in page and "OpenStreetMap" in page and "Start och mål" in page
+
+
+FILE = ["--osm-file", str(STOCKHOLM)]
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "text"),
+    [
+        (["round", "venue", *FILE, "--date", "11/12/2020"], InvalidInputError, "ÅÅÅÅ-MM-DD"),
+        (["places", "kyrkor", *FILE], InvalidInputError, "utskänkningsställen"),
+        (["places", "venue", *FILE, "--kommun", "Åre"], AreaNotCoveredError, "täcker inte"),
+        (["places", "venue"], InvalidInputError, "--kommun"),
+    ],
+)
+def test_cli_bad_input(args: list[str], error: type, text: str) -> None:
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    result = CliRunner().invoke(app, args)
+    assert isinstance(result.exception, error)
+    assert text in str(result.exception)
