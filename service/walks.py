@@ -56,6 +56,9 @@ LENGTH_TOLERANCE = 0.10
 MAX_START_OFFSET_M = 500.0
 #: Places further than this from the network are not reachable on a walk (m).
 MAX_PLACE_SNAP_M = 150.0
+#: Grid cell for place targets (m): one target per cell, the richest node; the others are
+#: collected in passing. Keeps the number of Dijkstra sources down in dense centres.
+PLACE_CELL_M = 50.0
 #: Grid cell for waypoints on prize-rich streets (m).
 WAYPOINT_CELL_M = 120.0
 #: Penalty per 100 m walked twice, in priority units: keeps the loop a loop.
@@ -657,9 +660,7 @@ def plan_walk(
     if centre is not None:
         centre_xy = np.array(to_metric.transform(centre[1], centre[0]))
     else:
-        centre_xy = np.asarray(
-            shapely.centroid(shapely.MultiPoint(net.nodes[["x", "y"]])).coords[0]
-        )
+        centre_xy = net.nodes[["x", "y"]].to_numpy(float).mean(axis=0)
     if start is not None:
         start_xy = np.array(to_metric.transform(start[1], start[0]))
     else:
@@ -742,11 +743,15 @@ class _Solver:
         self.target = target
         self.lo = (1.0 - LENGTH_TOLERANCE) * target
         self.hi = (1.0 + LENGTH_TOLERANCE) * target
-        reach = _reach(graph, start_pos, 0.55 * target)
+        # Discounted distances are at most the true ones: this keeps every source a loop of
+        # the target length could reach, and legs up to half the target.
+        reach = _reach(graph, start_pos, 0.5 * target)
         sources = np.unique(
             np.concatenate(
                 [
-                    np.flatnonzero((graph.node_prize > 0) & reach),
+                    _cell_best(
+                        graph, graph.node_prize, reach & (graph.node_prize > 0), PLACE_CELL_M
+                    ),
                     _waypoints(graph, reach),
                 ]
             )
@@ -758,38 +763,49 @@ class _Solver:
             directed=False,
             indices=self.sources,
             return_predecessors=True,
-            limit=0.6 * target,
+            limit=0.5 * target,
         )
         self.pred = pred
         self.L, self.P = self._leg_matrices(pred)
         self.leg_cache: dict[tuple[int, int], np.ndarray] = {}
 
     def _leg_matrices(self, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """True length and prize of every tree path, by pointer jumping over all trees."""
+        """True length and prize of every tree path, by pointer jumping over all trees.
+
+        Works on the reached (source, node) pairs only, flattened: after round t each pair
+        holds the sum over 2**t steps towards its root; roots point to themselves and hold
+        0, so extra rounds add nothing.
+        """
         g = self.g
         k, n = pred.shape
-        cols = np.broadcast_to(np.arange(n), (k, n))
-        has = pred >= 0
-        parent = np.where(has, pred, cols)
-        rows = np.full((k, n), -1, dtype=np.int64)
-        rows[has] = g.rows_between(parent[has], cols[has])
-        step_len = np.where(has, g.length[np.maximum(rows, 0)], 0.0)
-        step_prize = np.where(has, g.edge_prize[np.maximum(rows, 0)] + g.node_prize[cols], 0.0)
-        reached = has.copy()
-        reached[np.arange(k), self.sources] = True
-        # Pointer jumping: after round t each node holds the sum over 2**t steps towards its
-        # root; roots point to themselves and hold 0, so extra rounds add nothing.
-        anc = parent
-        r = np.arange(k)[:, None]
+        flat_pred = pred.ravel()
+        reached = flat_pred >= 0
+        reached[np.arange(k) * n + self.sources] = True
+        idx = np.flatnonzero(reached)
+        col = idx % n
+        row = idx // n
+        par = flat_pred[idx]
+        is_root = par < 0
+        par = np.where(is_root, col, par)
+        compact = np.full(k * n, -1, dtype=np.int64)
+        compact[idx] = np.arange(len(idx))
+        anc = compact[row * n + par]
+        edge = g.rows_between(par[~is_root], col[~is_root])
+        lengths = np.zeros(len(idx))
+        prizes = np.zeros(len(idx))
+        lengths[~is_root] = g.length[edge]
+        prizes[~is_root] = g.edge_prize[edge] + g.node_prize[col[~is_root]]
         while True:
-            step_len = step_len + step_len[r, anc]
-            step_prize = step_prize + step_prize[r, anc]
-            nxt = anc[r, anc]
+            lengths = lengths + lengths.take(anc)
+            prizes = prizes + prizes.take(anc)
+            nxt = anc.take(anc)
             if np.array_equal(nxt, anc):
                 break
             anc = nxt
-        length = np.where(reached, step_len, np.inf)[:, self.sources]
-        prize = np.where(reached, step_prize, 0.0)[:, self.sources]
+        at = compact[(np.arange(k)[:, None] * n + self.sources[None, :]).ravel()].reshape(k, k)
+        found = at >= 0
+        length = np.where(found, lengths[np.maximum(at, 0)], np.inf)
+        prize = np.where(found, prizes[np.maximum(at, 0)], 0.0)
         return length, prize
 
     # -- route evaluation -------------------------------------------------------------
@@ -960,6 +976,16 @@ def _reach(graph: _Graph, start_pos: int, limit: float) -> np.ndarray:
     return np.isfinite(dist)
 
 
+def _cell_best(graph: _Graph, score: np.ndarray, mask: np.ndarray, cell_m: float) -> np.ndarray:
+    """Per grid cell, the masked node with the highest score (lowest position on ties)."""
+    cells = np.floor(graph.xy / cell_m).astype(np.int64)
+    frame = pd.DataFrame(
+        {"cx": cells[:, 0], "cy": cells[:, 1], "score": score, "node": np.arange(len(score))}
+    )[mask]
+    best = frame.sort_values(["cx", "cy", "score", "node"], ascending=[True, True, False, True])
+    return best.drop_duplicates(["cx", "cy"])["node"].to_numpy(np.int64)
+
+
 def _waypoints(graph: _Graph, reach: np.ndarray) -> np.ndarray:
     """One node per grid cell: the one touching the most edge prize (or any node)."""
     pos = graph.network.node_positions()
@@ -967,12 +993,7 @@ def _waypoints(graph: _Graph, reach: np.ndarray) -> np.ndarray:
     v = pos.loc[graph.network.edges["v"].to_numpy()].to_numpy()
     n = len(graph.node_ids)
     touching = np.bincount(u, graph.edge_prize, n) + np.bincount(v, graph.edge_prize, n)
-    cells = np.floor(graph.xy / WAYPOINT_CELL_M).astype(np.int64)
-    frame = pd.DataFrame(
-        {"cx": cells[:, 0], "cy": cells[:, 1], "prize": touching, "node": np.arange(n)}
-    )[reach]
-    best = frame.sort_values(["cx", "cy", "prize", "node"], ascending=[True, True, False, True])
-    return best.drop_duplicates(["cx", "cy"])["node"].to_numpy(np.int64)
+    return _cell_best(graph, touching, reach, WAYPOINT_CELL_M)
 
 
 def _realise(
