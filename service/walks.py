@@ -1181,3 +1181,33 @@ def plan_walk_in_area(
     total = loaded + route.timings_s["total"]
     route.timings_s = {"load": loaded, **route.timings_s, "total": total}
     return route
+
+
+def render_protocol(route: WalkRoute, title: str | None = None) -> str:
+    """The printable A4 walk protocol (HTML with print CSS): overview and a checklist per stop.
+
+    Print it from a browser, or turn it into PDF with any HTML-to-PDF tool.
+    """
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    from service.findings import CHECKLIST
+
+    env = Environment(
+        loader=FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+    )
+    kinds = route.unlit["kind"] if len(route.unlit) else pd.Series(dtype=str)
+    lengths = route.unlit["length_m"] if len(route.unlit) else pd.Series(dtype=float)
+    walking_min = route.length_km * 60.0 / WALK_SPEED_KMH
+    return env.get_template("protocol.html.j2").render(
+        title=title or f"Trygghetsvandring {route.area_name}".strip(),
+        start_text=f"{route.start[1]:.5f}, {route.start[0]:.5f}",
+        length_km=route.length_km,
+        minutes=round(walking_min + STOP_MINUTES * len(route.stops)),
+        stops=route.stops,
+        checklist=CHECKLIST,
+        unlit_m=float(lengths[kinds == "unlit"].sum()),
+        unknown_m=float(lengths[kinds == "unknown_lit"].sum()),
+        repeated_share=route.repeated_edge_share,
+        attribution=route.attribution,
+    )
