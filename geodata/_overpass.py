@@ -150,7 +150,8 @@ def network_from_area(area: Area, kind: str) -> Network:
 
 
 def _feature_tags() -> dict[str, bool | list[str]]:
-    tags: dict[str, set[str] | bool] = {}
+    # Bus platforms are matched by feature_kind outside FEATURE_RULES.
+    tags: dict[str, set[str] | bool] = {"public_transport": {"platform"}}
     for rule in FEATURE_RULES.values():
         for key, values in rule.items():
             if values is None:
