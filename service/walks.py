@@ -255,19 +255,13 @@ def walk_area(
     from geodata import municipalities
 
     muni = municipalities.find_municipality(kommun)
-    places = municipalities.settlements(muni.code)
-    wanted = str(settlement).strip().casefold()
-    match = places[places["name"].fillna("").str.casefold() == wanted] if len(places) else places
-    if match.empty:
-        names = sorted(places["name"].dropna().unique()) if len(places) else []
-        listing = f" Tätorter där: {', '.join(names[:12])}." if names else ""
-        raise InvalidInputError(f"{settlement} ligger inte i {muni.name} kommun.{listing}")
-    geometry = shapely.union_all(match.geometry.to_numpy())
+    row = municipalities.find_settlement(muni, str(settlement))
+    geometry = row.geometry
     if geometry.geom_type == "Point" or geometry.area <= 0:
         geometry = geometry.buffer(radius_m, quad_segs=32)
-    source = str(match["source"].iloc[0]) if "source" in match else "settlement"
+    source = str(row.get("source", "settlement"))
     return Area(
-        name=f"{match['name'].iloc[0]}, {muni.name} kommun",
+        name=f"{row['name']}, {muni.name} kommun",
         geometry=geometry,
         source=source,
         code=muni.code,
@@ -1206,7 +1200,7 @@ def render_protocol(route: WalkRoute, title: str | None = None) -> str:
         minutes=round(walking_min + STOP_MINUTES * len(route.stops)),
         stops=route.stops,
         checklist=CHECKLIST,
-        unlit_m=float(lengths[kinds == "unlit"].sum()),
+        unlit_m=float(lengths.sum()),
         unknown_m=float(lengths[kinds == "unknown_lit"].sum()),
         repeated_share=route.repeated_edge_share,
         attribution=route.attribution,
