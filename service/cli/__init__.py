@@ -57,7 +57,8 @@ _register()
 def main() -> None:
     """Entry point: run the app, printing user errors without a traceback."""
     try:
-        app(standalone_mode=False)
+        # With standalone_mode=False click returns typer.Exit's code instead of exiting.
+        code = app(standalone_mode=False)
     except LoftesplanError as exc:
         err_console.print(f"[bold red]Fel:[/] {exc}")
         sys.exit(2)
@@ -73,3 +74,4 @@ def main() -> None:
             exc.show()
             sys.exit(exc.exit_code)
         raise
+    sys.exit(code if isinstance(code, int) else 0)
