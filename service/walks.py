@@ -56,13 +56,15 @@ LENGTH_TOLERANCE = 0.10
 MAX_START_OFFSET_M = 500.0
 #: Places further than this from the network are not reachable on a walk (m).
 MAX_PLACE_SNAP_M = 150.0
+#: Exactly evaluated insertions per padding step.
+PAD_TRIALS = 24
 #: Grid cell for place targets (m): one target per cell, the richest node; the others are
 #: collected in passing. Keeps the number of Dijkstra sources down in dense centres.
 PLACE_CELL_M = 50.0
 #: Grid cell for waypoints on prize-rich streets (m).
 WAYPOINT_CELL_M = 120.0
 #: Penalty per 100 m walked twice, in priority units: keeps the loop a loop.
-REPEAT_PENALTY_PER_100M = 2.0
+REPEAT_PENALTY_PER_100M = 4.0
 #: Stops closer than this along the route are merged into one (m): a protocol stop is a spot
 #: the group stands at, not every door it passes.
 STOP_MERGE_M = 60.0
@@ -956,10 +958,19 @@ class _Solver:
                     f"Gångnätet i området räcker inte till en slinga på {self.target / 1000:.1f} "
                     "km; välj en kortare vandring eller ett större område."
                 )
-            # Prefer the insertion that lands closest to the target, then the best value.
-            score = np.where(ok, -np.abs(new_len - self.target), -np.inf)
-            i, j = np.unravel_index(int(np.argmax(score)), score.shape)
-            tour = [*tour[: i + 1], int(j), *tour[i + 1 :]]
+            # Among the insertions that land in the window (else: the longest that fits),
+            # take the best exact value: few repeats, most prize in passing.
+            in_window = ok & (new_len >= self.lo)
+            pool = in_window if in_window.any() else ok & (dlen >= dlen[ok].max() * 0.5)
+            dpr = self.P[a] + self.P[:, b].T - self.P[a, b][:, None]
+            flat = np.flatnonzero(pool.ravel())
+            flat = flat[np.argsort(-dpr.ravel()[flat], kind="stable")[:PAD_TRIALS]]
+            trials = []
+            for f in flat.tolist():
+                i, j = np.unravel_index(f, pool.shape)
+                trial = [*tour[: i + 1], int(j), *tour[i + 1 :]]
+                trials.append((self.evaluate(trial)[0], -f, trial))
+            tour = max(trials)[2]
             length = self.tour_length(tour)
         return tour
 
