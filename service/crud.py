@@ -5,15 +5,18 @@ Routers call these; they never build rows themselves.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+import numpy as np
 from fastapi.encoders import jsonable_encoder
 from sqlmodel import Session, select
 
 from geodata.errors import LoftesplanError
+from service.findings import Finding, FindingCollection
 from service.followup import ExecutedPoint, promise_progress
-from service.models import ActivityRow, ExecutedActivity, PromiseRow, Workspace
+from service.models import ActivityRow, ExecutedActivity, FindingRow, PromiseRow, WalkRow, Workspace
 from service.promises import KIND_LABELS_SV, Activity, FollowUp, Partners, Promise
 
 
@@ -207,3 +210,57 @@ def import_police_events(
         added += 1
     session.flush()
     return {"read": len(loaded.events), "added": added, "skipped_lines": loaded.skipped}
+
+
+def finding_from_row(row: FindingRow) -> Finding:
+    """The library's finding for a stored row (the row id becomes the finding id)."""
+    data = row.model_dump(exclude={"id", "walk_id"})
+    return Finding(id=str(row.id), walk_id=str(row.walk_id), **data)
+
+
+def add_finding(session: Session, walk: WalkRow, fields: dict[str, Any]) -> FindingRow:
+    """Validate a new finding through the library model and store it."""
+    finding = FindingCollection().add(walk_id=str(walk.id), **fields)
+    row = FindingRow(walk_id=walk.id, **finding.model_dump(exclude={"id", "walk_id"}))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_finding(session: Session, finding_id: int, changes: dict[str, Any]) -> FindingRow:
+    """Apply follow-up changes with the library's status rules."""
+    row = get_or_404(session, FindingRow, finding_id, "Fynd")
+    collection = FindingCollection([finding_from_row(row)])
+    updated = collection.update(str(row.id), **changes)
+    for key, value in updated.model_dump(exclude={"id", "walk_id"}).items():
+        setattr(row, key, value)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def findings_of(session: Session, walk_id: int) -> FindingCollection:
+    """A walk's findings as a library collection (for export and maps)."""
+    rows = session.exec(
+        select(FindingRow).where(FindingRow.walk_id == walk_id).order_by(FindingRow.id)
+    )
+    return FindingCollection(finding_from_row(r) for r in rows)
+
+
+@dataclass(frozen=True)
+class StoredRoute:
+    """The parts of a planned walk that maps need, read back from the store."""
+
+    start: tuple[float, float]  # lon, lat
+    coords_wgs84: np.ndarray
+    attribution: str
+
+
+def stored_route(walk: WalkRow) -> StoredRoute:
+    """A stored walk's loop for drawing under its findings."""
+    summary = walk.summary
+    return StoredRoute(
+        start=(summary["start"]["lon"], summary["start"]["lat"]),
+        coords_wgs84=np.asarray(summary["route"], dtype=float),
+        attribution=summary.get("attribution", ""),
+    )

@@ -143,7 +143,7 @@ class ExecutedActivity(SQLModel, table=True):
 
 
 class WalkRow(SQLModel, table=True):
-    """A planned or held trygghetsvandring."""
+    """A planned or held trygghetsvandring, with its rendered outputs."""
 
     __tablename__ = "walk"
     id: int | None = Field(default=None, primary_key=True)
@@ -151,13 +151,17 @@ class WalkRow(SQLModel, table=True):
     name: str = Field(default="", max_length=200)
     walk_date: date | None = None
     length_km: float = 0.0
-    route: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
-    stops: list[Any] = Field(default_factory=list, sa_column=Column(JSON))
+    params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    summary: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    geojson: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    gpx: str = ""
+    protocol_html: str = ""
+    map_html: str = ""
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class FindingRow(SQLModel, table=True):
-    """An observation from a walk and its follow-up."""
+    """An observation from a walk and its follow-up (the fields of ``findings.Finding``)."""
 
     __tablename__ = "finding"
     id: int | None = Field(default=None, primary_key=True)
@@ -166,13 +170,13 @@ class FindingRow(SQLModel, table=True):
     lon: float
     category: str = Field(max_length=40)
     description: str = ""
-    severity: int = Field(default=2, ge=1, le=3)
+    severity: int = Field(default=2, ge=1, le=5)
     responsible: str = Field(default="kommun", max_length=40)
     action: str = ""
     deadline: date | None = None
     status: str = Field(default="open", max_length=20)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created: date = Field(default_factory=date.today)
+    updated: date = Field(default_factory=date.today)
 
 
 class AuditEntry(SQLModel, table=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 
 from pydantic import Field
 
@@ -19,6 +20,25 @@ class Settings(GeodataSettings):
     max_body_bytes: int = Field(default=2_000_000, ge=1_000)
     #: Hexagon size for public aggregation (metres, flat-to-flat).
     public_hex_m: int = 5_000
+
+    def allowed_osm_file(self, name: str | None) -> Path | None:
+        """An OSM file a client names, only if it lies in the shared or data directory.
+
+        The service must not read arbitrary server paths on a client's request.
+        """
+        if not name:
+            return None
+        from geodata.errors import InvalidInputError
+
+        roots = [r.resolve() for r in (self.shared_dir, self.data_dir) if r is not None]
+        for root in roots:
+            candidate = (root / name).resolve()
+            if candidate.is_file() and candidate.is_relative_to(root):
+                return candidate
+        raise InvalidInputError(
+            f"OSM-filen {name!r} finns inte i tjänstens datakatalog; ange en sökväg relativt "
+            "datakatalogen eller hämta data med `loftesplan data fetch`."
+        )
 
     @property
     def resolved_database_url(self) -> str:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 08:07:03.500410
+Create Date: 2026-11-23 08:19:21.773082
 """
 
 from alembic import op
@@ -89,8 +89,12 @@ def upgrade() -> None:
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
     sa.Column('walk_date', sa.Date(), nullable=True),
     sa.Column('length_km', sa.Float(), nullable=False),
-    sa.Column('route', sa.JSON(), nullable=True),
-    sa.Column('stops', sa.JSON(), nullable=True),
+    sa.Column('params', sa.JSON(), nullable=True),
+    sa.Column('summary', sa.JSON(), nullable=True),
+    sa.Column('geojson', sa.JSON(), nullable=True),
+    sa.Column('gpx', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('protocol_html', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('map_html', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['workspace_id'], ['workspace.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -146,8 +150,8 @@ def upgrade() -> None:
     sa.Column('action', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('deadline', sa.Date(), nullable=True),
     sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-    sa.Column('updated_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('created', sa.Date(), nullable=False),
+    sa.Column('updated', sa.Date(), nullable=False),
     sa.ForeignKeyConstraint(['walk_id'], ['walk.id'], ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id')
     )

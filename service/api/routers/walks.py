@@ -1,0 +1,173 @@
+"""Trygghetsvandringar: plan a loop, get its map, GPX and protocol, record findings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field
+
+from service.api.deps import PlannerDep, SessionDep, SettingsDep
+from service.crud import add_finding, findings_of, get_or_404, stored_route, update_finding
+from service.maps.assets import use_local_assets
+from service.maps.walk import findings_map, walk_map
+from service.models import WalkRow
+from service.store import audit, workspace_for
+from service.walks import parse_weights, plan_walk_in_area, render_protocol, walk_area
+
+router = APIRouter(tags=["trygghetsvandringar"])
+
+
+class WalkIn(BaseModel):
+    """Where and how long: a settlement in the municipality, or a centre and radius."""
+
+    name: str = Field(default="", max_length=200)
+    settlement: str | None = Field(default=None, max_length=80)
+    center_lat: float | None = Field(default=None, ge=-90, le=90)
+    center_lon: float | None = Field(default=None, ge=-180, le=180)
+    radius_km: float | None = Field(default=None, gt=0, le=20)
+    length_km: float = Field(default=2.5, gt=0, le=20)
+    start_lat: float | None = Field(default=None, ge=-90, le=90)
+    start_lon: float | None = Field(default=None, ge=-180, le=180)
+    weights: str | None = Field(default=None, max_length=300, examples=["venue=3,unlit=1"])
+    osm_file: str | None = Field(
+        default=None, max_length=300, description="OSM file relative to the data directory"
+    )
+
+
+class FindingIn(BaseModel):
+    """A new finding; validated by the library model."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    category: str = Field(max_length=40)
+    description: str = Field(min_length=1, max_length=5000)
+    severity: int = Field(default=2, ge=1, le=5)
+    responsible: str = Field(default="kommun", max_length=40)
+    action: str = Field(default="", max_length=5000)
+
+
+@router.post("/api/workspaces/{municipality}/walks", status_code=201)
+def create_walk(
+    municipality: str, body: WalkIn, session: SessionDep, settings: SettingsDep, user: PlannerDep
+) -> dict[str, Any]:
+    """Plan a walk loop and store it with its map, GPX and protocol."""
+    workspace = workspace_for(session, municipality)
+    center = None if body.center_lat is None else (body.center_lat, body.center_lon)
+    area = walk_area(
+        settlement=body.settlement,
+        kommun=workspace.municipality_code if body.settlement else None,
+        center=center,
+        radius_km=body.radius_km,
+        length_km=body.length_km,
+    )
+    start = None if body.start_lat is None else (body.start_lat, body.start_lon)
+    route = plan_walk_in_area(
+        area,
+        settings.allowed_osm_file(body.osm_file),
+        length_km=body.length_km,
+        start=start,
+        weights=parse_weights(body.weights),
+    )
+    row = WalkRow(
+        workspace_id=workspace.id,
+        name=body.name or f"Trygghetsvandring {area.name}",
+        length_km=route.length_km,
+        params=body.model_dump(),
+        summary={**route.to_json(), "attribution": route.attribution},
+        geojson=route.to_geojson(),
+        gpx=route.to_gpx(),
+        protocol_html=render_protocol(route, title=body.name or None),
+        map_html=use_local_assets(walk_map(route, tiles=None).get_root().render()),
+    )
+    session.add(row)
+    session.flush()
+    audit(session, username=user.username, action="create", entity="walk", entity_id=row.id)
+    session.commit()
+    return {"id": row.id, "name": row.name, **row.summary}
+
+
+@router.get("/api/walks/{walk_id}")
+def read_walk(walk_id: int, session: SessionDep, _user: PlannerDep) -> dict[str, Any]:
+    """A stored walk: length, stops, route."""
+    row = get_or_404(session, WalkRow, walk_id, "Vandring")
+    return {"id": row.id, "name": row.name, **row.summary}
+
+
+@router.get("/api/walks/{walk_id}/walk.geojson")
+def walk_geojson(walk_id: int, session: SessionDep, _user: PlannerDep) -> dict[str, Any]:
+    """Route, numbered stops and unlit stretches as GeoJSON."""
+    return get_or_404(session, WalkRow, walk_id, "Vandring").geojson
+
+
+@router.get("/api/walks/{walk_id}/walk.gpx")
+def walk_gpx(walk_id: int, session: SessionDep, _user: PlannerDep) -> Response:
+    """Track and waypoints for GPS apps."""
+    gpx = get_or_404(session, WalkRow, walk_id, "Vandring").gpx
+    return Response(gpx, media_type="application/gpx+xml")
+
+
+@router.get("/api/walks/{walk_id}/protokoll", response_class=HTMLResponse)
+def walk_protocol(walk_id: int, session: SessionDep, _user: PlannerDep) -> str:
+    """The printable A4 protocol."""
+    return get_or_404(session, WalkRow, walk_id, "Vandring").protocol_html
+
+
+@router.get("/api/walks/{walk_id}/karta", response_class=HTMLResponse)
+def walk_map_page(walk_id: int, session: SessionDep, _user: PlannerDep) -> str:
+    """The walk map (numbered stops, unlit stretches); assets served locally."""
+    return get_or_404(session, WalkRow, walk_id, "Vandring").map_html
+
+
+@router.post("/api/walks/{walk_id}/findings", status_code=201)
+def create_finding(
+    walk_id: int, body: FindingIn, session: SessionDep, user: PlannerDep
+) -> dict[str, Any]:
+    """Record a finding made on the walk."""
+    walk = get_or_404(session, WalkRow, walk_id, "Vandring")
+    row = add_finding(session, walk, body.model_dump())
+    audit(session, username=user.username, action="create", entity="finding", entity_id=row.id)
+    session.commit()
+    return row.model_dump(mode="json")
+
+
+@router.patch("/api/findings/{finding_id}")
+def edit_finding(
+    finding_id: int, changes: dict[str, Any], session: SessionDep, user: PlannerDep
+) -> dict[str, Any]:
+    """Follow up a finding: responsible, action, deadline, status (open, planned, done)."""
+    row = update_finding(session, finding_id, changes)
+    audit(session, username=user.username, action="update", entity="finding",
+          entity_id=finding_id, detail=changes)  # fmt: skip
+    session.commit()
+    return row.model_dump(mode="json")
+
+
+@router.get("/api/walks/{walk_id}/findings")
+def list_findings(walk_id: int, session: SessionDep, _user: PlannerDep) -> list[dict[str, Any]]:
+    """A walk's findings."""
+    get_or_404(session, WalkRow, walk_id, "Vandring")
+    return [f.model_dump(mode="json") for f in findings_of(session, walk_id)]
+
+
+@router.get("/api/walks/{walk_id}/findings.csv")
+def findings_csv(walk_id: int, session: SessionDep, _user: PlannerDep) -> Response:
+    """Findings as CSV."""
+    get_or_404(session, WalkRow, walk_id, "Vandring")
+    return Response(findings_of(session, walk_id).to_csv(), media_type="text/csv; charset=utf-8")
+
+
+@router.get("/api/walks/{walk_id}/findings.geojson")
+def findings_geojson(walk_id: int, session: SessionDep, _user: PlannerDep) -> dict[str, Any]:
+    """Findings as GeoJSON."""
+    get_or_404(session, WalkRow, walk_id, "Vandring")
+    return findings_of(session, walk_id).to_geojson()
+
+
+@router.get("/api/walks/{walk_id}/findings/karta", response_class=HTMLResponse)
+def findings_map_page(walk_id: int, session: SessionDep, _user: PlannerDep) -> str:
+    """The follow-up map: findings coloured by status."""
+    walk = get_or_404(session, WalkRow, walk_id, "Vandring")
+    fmap = findings_map(findings_of(session, walk_id), stored_route(walk), tiles=None)
+    return use_local_assets(fmap.get_root().render())
