@@ -339,8 +339,9 @@ class MaximalCovering:
             )
         self.problem = problem
         self.k = k
-        #: Perturbation rounds of the iterated local search (fixed: results depend on seed only).
-        self.perturbation_rounds = 30
+        #: Perturbation rounds of the iterated local search: a work budget in coverage
+        #: non-zeros rather than seconds, so the plan depends on the seed only.
+        self.perturbation_rounds = int(np.clip(2e7 / max(problem.coverage.nnz, 1), 4, 30))
         self.cov = problem.coverage.astype(np.float64).tocsr()
         self.cov_t = self.cov.T.tocsr()  # pieces × candidates: column access as rows
 

@@ -80,7 +80,6 @@ def run_checkpoints(
     network = load_network(area, "drive", osm_file)
     if network.edges.empty:
         raise InvalidInputError("Området saknar bilvägar att planera på.")
-    network = network.largest_component()
     features = load_features(area, osm_file) if candidates is None else None
     t_load = time.perf_counter() - t0
 
