@@ -129,9 +129,7 @@ def main() -> None:
             continue
         r50 = _child("ours", str(path), 50, timeout=600)
         r100 = _child("ours", str(path), 100, timeout=600)
-        ex = _child(
-            "exact", str(path), "50", str(args.exact_timeout), timeout=args.exact_timeout + 300
-        )
+        ex = _child("exact", str(path), 50, args.exact_timeout, timeout=args.exact_timeout + 300)
         sp = _child("spopt_run", str(path), 50, timeout=args.spopt_timeout)
         rows.append((name, r50, r100, ex, sp))
         print(name, json.dumps({"k50": r50, "k100": r100, "exact": ex, "spopt": sp}), flush=True)
