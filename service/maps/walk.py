@@ -169,11 +169,13 @@ def findings_map(
     )
     labels = [route.attribution] if route is not None else [OSM_ATTRIBUTION]
     add_attribution(fmap, [*labels, *(attribution or [])])
-    if items:
-        fmap.fit_bounds(
-            [
-                [min(f.lat for f in items), min(f.lon for f in items)],
-                [max(f.lat for f in items), max(f.lon for f in items)],
-            ]
-        )
+    # Frame the findings together with the walk; a lone finding alone would zoom to the max.
+    lats = [f.lat for f in items]
+    lons = [f.lon for f in items]
+    if route is not None:
+        lons += route.coords_wgs84[:, 0].tolist()
+        lats += route.coords_wgs84[:, 1].tolist()
+    if lats:
+        pad = 0.001  # about 100 m, so single points keep some surroundings
+        fmap.fit_bounds([[min(lats) - pad, min(lons) - pad], [max(lats) + pad, max(lons) + pad]])
     return fmap
