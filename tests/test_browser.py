@@ -6,6 +6,7 @@ that leaves the loopback is aborted and counted, so a page that needs the intern
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import threading
@@ -82,9 +83,10 @@ def _seed(base: str, headers: dict[str, str]) -> None:
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.fail(
-            "Debian's chromium is required for the browser tests (apt-get install chromium)"
-        )
+        message = "Debian's chromium is required for the browser tests (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # .ci/run installs it, so CI never skips these
+        pytest.skip(message)
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
