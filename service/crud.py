@@ -26,9 +26,15 @@ class NotFoundError(LoftesplanError, LookupError):
     status_code = 404
 
 
+#: Row ids are 64-bit signed integers in SQLite and PostgreSQL (bigint).
+MAX_ROW_ID = 2**63 - 1
+
+
 def get_or_404(session: Session, model: type, row_id: int, label: str) -> Any:
     """A row by id, or a 404 the planner understands."""
-    row = session.get(model, row_id)
+    # An id outside the integer column's range cannot exist; the driver would raise an
+    # OverflowError (a 500) if asked for it.
+    row = session.get(model, row_id) if 0 < row_id <= MAX_ROW_ID else None
     if row is None:
         raise NotFoundError(f"{label} {row_id} finns inte.")
     return row

@@ -87,6 +87,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         errors = [{"loc": e["loc"], "msg": e["msg"]} for e in exc.errors()]
         return JSONResponse(status_code=422, content={"detail": jsonable_encoder(errors)})
 
+    @app.exception_handler(OverflowError)
+    async def _too_big(_request: Request, _exc: OverflowError) -> JSONResponse:
+        # A number beyond the database's 64-bit integers, or a date beyond year 9999.
+        return JSONResponse(
+            status_code=422, content={"detail": "Ett tal eller datum är för stort."}
+        )
+
     @app.exception_handler(IntegrityError)
     async def _conflict(_request: Request, _exc: IntegrityError) -> JSONResponse:
         return JSONResponse(
