@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
 from service.api.deps import PlannerDep, SessionDep
-from service.crud import import_police_events
-from service.models import ExecutedActivity
+from service.crud import NotFoundError, get_or_404, import_police_events
+from service.models import ActivityRow, ExecutedActivity, PromiseRow
 from service.store import audit, workspace_for
+
+SWEDISH_TIME = ZoneInfo("Europe/Stockholm")
 
 router = APIRouter(prefix="/api/workspaces/{municipality}/executed", tags=["utfört"])
 
@@ -25,11 +28,17 @@ class ExecutedIn(BaseModel):
     lon: float | None = Field(default=None, ge=-180, le=180)
     place: str = Field(default="", max_length=300)
     settlement: str = Field(default="", max_length=80)
-    activity_id: int | None = None
+    activity_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     controlled_drivers: int = Field(default=0, ge=0, le=1_000_000)
     suspected_dui: int = Field(default=0, ge=0, le=1_000_000)
     fines: int = Field(default=0, ge=0, le=1_000_000)
     external_id: str | None = Field(default=None, max_length=80)
+
+    @field_validator("happened_at")
+    @classmethod
+    def _swedish_time_if_naive(cls, value: datetime) -> datetime:
+        # Planners type local times ("2024-05-01T21:00"); the store keeps aware datetimes.
+        return value if value.tzinfo else value.replace(tzinfo=SWEDISH_TIME)
 
 
 @router.post("", status_code=201)
@@ -40,6 +49,10 @@ def record_executed(
     workspace = workspace_for(session, municipality)
     if (body.lat is None) != (body.lon is None):
         raise HTTPException(422, "Ange både lat och lon, eller ingen av dem.")
+    if body.activity_id is not None:
+        activity = get_or_404(session, ActivityRow, body.activity_id, "Aktivitet")
+        if session.get(PromiseRow, activity.promise_id).workspace_id != workspace.id:
+            raise NotFoundError(f"Aktivitet {body.activity_id} finns inte i {municipality}.")
     row = ExecutedActivity(workspace_id=workspace.id, source="manual", **body.model_dump())
     session.add(row)
     session.flush()
