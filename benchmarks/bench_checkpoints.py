@@ -24,7 +24,7 @@ RADIUS_KM = 3.0
 
 def ours(path: str, k: int) -> dict:
     """Our whole run, load → metrics, exactly as the CLI does it."""
-    from service.cli.checkpoints import run_checkpoints
+    from service.checkpoints import run_checkpoints
 
     t = time.perf_counter()
     plan, metrics, out = run_checkpoints(osm_file=Path(path), count=k, radius_km=RADIUS_KM)

@@ -8,8 +8,10 @@ then 1-swap local search (heuristic), or a HiGHS integer program (exact).
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -780,3 +782,132 @@ def plan_checkpoints(
         network, sites, cands, pieces, weight, coverage, radius, mode, solution, timings,
         settlements, area,
     )  # fmt: skip
+
+
+#: Settlements at or above this population must be reached by a site where feasible.
+DEFAULT_POPULATION_THRESHOLD = 1000
+
+
+def _log(message: str) -> None:
+    # Progress goes to stderr so ``--json`` output on stdout stays clean.
+    print(message, file=sys.stderr)
+
+
+def run_checkpoints(
+    kommun: str | None = None,
+    boundary: Path | None = None,
+    osm_file: Path | None = None,
+    count: int = 100,
+    radius_km: float | None = None,
+    radius_min: float | None = None,
+    candidates: Path | None = None,
+    fixed: Path | None = None,
+    exclude: Path | None = None,
+    min_separation_km: float | None = None,
+    weighting: str = "length",
+    exact: bool = False,
+    seed: int = 0,
+    population_threshold: float | None = DEFAULT_POPULATION_THRESHOLD,
+    with_map: bool = False,
+) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """Load data, plan and measure; the CLI and benchmarks share this.
+
+    Returns
+    -------
+    plan, metrics, output
+        The :class:`~service.checkpoints.CheckpointPlan`, the spread metrics and the JSON
+        object the CLI prints with ``--json``.
+    """
+    from geodata.osm import load_features, load_network
+    from service.coverage import spread_metrics
+
+    t0 = time.perf_counter()
+    if (radius_km is None) == (radius_min is None):
+        raise InvalidInputError("Ange exakt en av --radius-km och --radius-min.")
+    radius_value = radius_km if radius_km is not None else radius_min
+    if radius_value is None or radius_value <= 0:
+        raise InvalidInputError("Radien måste vara större än 0.")
+    if count < 1:
+        raise InvalidInputError("Antalet kontroller (--count) måste vara minst 1.")
+    if kommun and boundary:
+        raise InvalidInputError("Ange antingen --kommun eller --boundary, inte båda.")
+    if not (kommun or boundary or osm_file):
+        raise InvalidInputError("Ange --kommun, --boundary eller --osm-file.")
+    mode, radius = ("length", radius_km * 1000.0) if radius_km else ("time", radius_min * 60.0)
+
+    area = None
+    settlements = None
+    if kommun:
+        from geodata.municipalities import municipality_boundary
+        from geodata.municipalities import settlements as find_settlements
+
+        area = municipality_boundary(kommun)
+        settlements = find_settlements(kommun)
+        if settlements is not None and settlements.empty:
+            settlements = None
+    elif boundary:
+        area = Area.from_geojson(boundary)
+    _log(f"Läser vägnät{' för ' + area.name if area else ''}…")
+    network = load_network(area, "drive", osm_file)
+    if network.edges.empty:
+        raise InvalidInputError("Området saknar bilvägar att planera på.")
+    features = load_features(area, osm_file) if candidates is None else None
+    t_load = time.perf_counter() - t0
+
+    user_cands = read_points(candidates, "kandidatfilen") if candidates else None
+    fixed_pts = read_points(fixed, "filen med fasta platser") if fixed else None
+    exclude_geom = Area.from_geojson(exclude) if exclude else None
+    _log(f"Planerar {count} kontroller på {network.total_length_km:.0f} km väg…")
+    plan = plan_checkpoints(
+        network,
+        count,
+        radius,
+        mode=mode,
+        features=features,
+        candidates=user_cands,
+        fixed=fixed_pts,
+        exclude=exclude_geom,
+        min_separation=min_separation_km * 1000.0 if min_separation_km else None,
+        weighting=weighting,
+        settlements=settlements,
+        population_threshold=population_threshold if settlements is not None else None,
+        method="exact" if exact else "heuristic",
+        seed=seed,
+        area=area,
+    )
+    metrics = spread_metrics(
+        network, plan.sites, radius, settlements, mode=mode, pieces=plan.pieces
+    )
+    total = time.perf_counter() - t0
+    sites_wgs = plan.sites.to_crs("EPSG:4326")
+    output = {
+        "sites": [
+            {
+                "id": int(row.id),
+                "lat": round(float(row.geometry.y), 6),
+                "lon": round(float(row.geometry.x), 6),
+                "reason": row.reason,
+                "road_km_covered": round(float(row.road_km_covered), 3),
+            }
+            for row in sites_wgs.itertuples()
+        ],
+        "metrics": {
+            key: metrics[key]
+            for key in (
+                "road_km_total",
+                "road_km_covered",
+                "share_road_km_covered",
+                "share_population_covered",
+                "settlements_reached",
+                "settlements_total",
+                "largest_gap_km",
+            )
+        },
+        "timings_s": {
+            "load": round(t_load, 3),
+            "network": round(plan.timings["candidates"] + plan.timings["network"], 3),
+            "optimise": round(plan.timings["optimise"], 3),
+            "total": round(total, 3),
+        },
+    }
+    return plan, metrics, output
