@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, event
 from sqlmodel import Session, create_engine, select
 
-from service.models import ApiToken, AuditEntry, User, Workspace
+from service.models import ApiToken, AuditEntry, User, Workspace, utcnow
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -147,9 +148,21 @@ def workspace_for(session: Session, municipality: str) -> Workspace:
     from geodata.municipalities import find_municipality
 
     found = find_municipality(municipality)
-    row = session.exec(select(Workspace).where(Workspace.municipality_code == found.code)).first()
-    if row is None:
-        row = Workspace(municipality_code=found.code, municipality_name=found.name)
-        session.add(row)
-        session.flush()
+    query = select(Workspace).where(Workspace.municipality_code == found.code)
+    row = session.exec(query).first()
+    if row is not None:
+        return row
+    dialect = session.get_bind().dialect.name
+    if dialect in ("sqlite", "postgresql"):
+        # Concurrent first writes for a new municipality race between select and insert; an
+        # upsert that yields to the winner keeps every one of them (a plain insert lost them
+        # to the unique constraint as 409s).
+        insert = importlib.import_module(f"sqlalchemy.dialects.{dialect}").insert
+        values = {"municipality_code": found.code, "municipality_name": found.name,
+                  "created_at": utcnow()}  # fmt: skip
+        session.exec(insert(Workspace).values(**values).on_conflict_do_nothing())
+        return session.exec(query).one()
+    row = Workspace(municipality_code=found.code, municipality_name=found.name)
+    session.add(row)
+    session.flush()
     return row
