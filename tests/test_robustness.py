@@ -106,13 +106,39 @@ def fuzz_seed(fuzz_app) -> dict[str, object]:
 FUZZ_EXAMPLES = {"default": 14, "POST /api/workspaces/{municipality}/walks": 4}
 
 
+def _fuzz(strategy, examples: int, headers: dict[str, str]) -> tuple[int, list[str]]:
+    """Run ``examples`` generated cases; count them and collect every 5xx (no shrinking)."""
+    from hypothesis import HealthCheck, Phase, given, settings
+    from schemathesis.checks import not_a_server_error
+
+    ran, failures = 0, []
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        derandomize=True,  # same cases every run: a failure reproduces
+        database=None,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=strategy)
+    def run(case) -> None:
+        nonlocal ran
+        ran += 1
+        try:
+            case.call_and_validate(headers=headers, checks=[not_a_server_error])
+        except (Exception, BaseExceptionGroup) as exc:  # collect all, report together
+            failures.append(f"{case.operation.label}: {type(exc).__name__}: {str(exc)[:600]}")
+
+    run()
+    return ran, failures
+
+
 def test_schemathesis_finds_no_server_error(fuzz_app, fuzz_seed):
     import schemathesis
-    from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis import strategies as st
     from hypothesis.errors import Unsatisfiable
     from schemathesis import GenerationMode
-    from schemathesis.checks import not_a_server_error
 
     schema = schemathesis.openapi.from_asgi("/openapi.json", fuzz_app)
     ran: Counter[str] = Counter()
@@ -136,30 +162,15 @@ def test_schemathesis_finds_no_server_error(fuzz_app, fuzz_seed):
                     strategy,
                     operation.as_strategy(generation_mode=mode, path_parameters=known, query=query),
                 )
-
-            @settings(
-                max_examples=FUZZ_EXAMPLES.get(label, FUZZ_EXAMPLES["default"]),
-                deadline=None,
-                derandomize=True,
-                database=None,
-                phases=[Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
-            @given(case=strategy)
-            def run(case) -> None:
-                ran[label] += 1
-                try:
-                    case.call_and_validate(
-                        headers=fuzz_seed["headers"], checks=[not_a_server_error]
-                    )
-                except (Exception, BaseExceptionGroup) as exc:  # collect all, report together
-                    failures.append(f"{label}: {type(exc).__name__}: {str(exc)[:600]}")
-
+            examples = FUZZ_EXAMPLES.get(label, FUZZ_EXAMPLES["default"])
             try:
-                run()
+                count, found = _fuzz(strategy, examples, fuzz_seed["headers"])
             except Unsatisfiable:
                 # No negative case exists for an operation without inputs (e.g. /health).
                 assert mode is GenerationMode.NEGATIVE, label
+                continue
+            ran[label] += count
+            failures += found
     total = sum(ran.values())
     print(f"schemathesis: {total} cases over {len(ran)} operations")
     assert not failures, "\n".join(failures[:20])
@@ -194,3 +205,125 @@ def test_out_of_range_numbers_and_naive_times_are_refused_or_read_not_crashed(fu
         ).status_code
         == 404
     )
+
+
+# --- the real server in a subprocess -----------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """``loftesplan serve`` on loopback over one SQLite file; restartable on the same file."""
+
+    def __init__(self, db: Path, workdir: Path) -> None:
+        self.db = db
+        self.url = f"sqlite:///{db}"
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+        self.base = ""
+        with session_scope(engine_for(self.url)) as session:
+            token = issue_token(session, create_user(session, "last", "last-hemligt"))
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def start(self) -> None:
+        """Start and wait until ``/health`` answers."""
+        port = _free_port()
+        env = {
+            **os.environ,
+            "LOFTESPLAN_DATABASE_URL": self.url,
+            "LOFTESPLAN_MAX_BODY_BYTES": str(BODY_LIMIT),
+            "LOFTESPLAN_DATA_DIR": str(self.workdir / "data"),
+            "LOFTESPLAN_CACHE_DIR": str(self.workdir / "cache"),
+            "LOFTESPLAN_OFFLINE": "1",
+        }
+        loftesplan = Path(sys.executable).with_name("loftesplan")
+        log = (self.workdir / "server.log").open("ab")
+        self.process = subprocess.Popen(
+            [str(loftesplan), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError((self.workdir / "server.log").read_text()[-2000:])
+            try:
+                if httpx.get(f"{self.base}/health", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.2)
+        raise TimeoutError("the server did not start within 60 s")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown handlers, no final commit, nothing flushed by the process."""
+        os.kill(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        """Normal shutdown (SIGTERM)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(base_url=self.base, headers=self.headers, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory, offline_env) -> Iterator[Server]:
+    base = tmp_path_factory.mktemp("server")
+    running = Server(base / "loftesplan.db", base)
+    running.start()
+    yield running
+    running.stop()
+
+
+def _executed(external_id: str) -> dict[str, object]:
+    when = datetime.now(UTC) - timedelta(days=2)
+    return {"happened_at": when.isoformat(), "lat": 63.398, "lon": 13.081,
+            "settlement": "Åre", "controlled_drivers": 12, "external_id": external_id}  # fmt: skip
+
+
+def _stored_ids(db: Path, prefix: str) -> list[str]:
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "select external_id from executedactivity where external_id like ?", (f"{prefix}%",)
+        )
+        return [r[0] for r in rows]
+
+
+@pytest.mark.slow
+def test_twenty_concurrent_writers_lose_nothing(server):
+    clients, per_client = 20, 25
+    # Strömsund has no workspace yet on this server: the first writes also race to create it.
+    code = "2313"
+    barrier = threading.Barrier(clients)
+
+    def write(n: int) -> list[int]:
+        with server.client() as client:
+            barrier.wait()  # all 20 start together, so the writes really overlap
+            return [
+                client.post(
+                    "/api/workspaces/2321/executed", json=_executed(f"c{n}-{i}")
+                ).status_code
+                for i in range(per_client)
+            ]
+
+    with ThreadPoolExecutor(clients) as pool:
+        statuses = [s for batch in pool.map(write, range(clients)) for s in batch]
+    assert Counter(statuses) == {201: clients * per_client}
+    expected = {f"c{n}-{i}" for n in range(clients) for i in range(per_client)}
+    stored = _stored_ids(server.db, "c")
+    assert len(stored) == clients * per_client and set(stored) == expected
+    with server.client() as client:
+        listed = client.get(f"/api/workspaces/{code}/executed").json()
+    assert {r["external_id"] for r in listed if r["external_id"].startswith("c")} == expected
