@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geodata.errors import LoftesplanError
@@ -44,7 +45,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLargeError
+                    raise _BodyTooLargeError(self.max_bytes)
             return message
 
         try:
@@ -53,14 +54,19 @@ class BodySizeLimit:
             await _too_large(send, self.max_bytes)
 
 
-class _BodyTooLargeError(Exception):
-    pass
+class _BodyTooLargeError(HTTPException):
+    # An HTTPException, because FastAPI turns any other error raised while it reads the body
+    # into "400 error parsing the body"; this one it passes on to become the 413.
+    def __init__(self, limit: int) -> None:
+        super().__init__(status_code=413, detail=_too_large_detail(limit))
+
+
+def _too_large_detail(limit: int) -> str:
+    return f"Förfrågan är större än {limit} byte."
 
 
 async def _too_large(send: Send, limit: int) -> None:
-    response = JSONResponse(
-        status_code=413, content={"detail": f"Förfrågan är större än {limit} byte."}
-    )
+    response = JSONResponse(status_code=413, content={"detail": _too_large_detail(limit)})
     await send({"type": "http.response.start", "status": 413, "headers": response.raw_headers})
     await send({"type": "http.response.body", "body": response.body})
 
