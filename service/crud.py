@@ -13,11 +13,24 @@ import numpy as np
 from fastapi.encoders import jsonable_encoder
 from sqlmodel import Session, select
 
-from geodata.errors import LoftesplanError
+from geodata import WGS84
+from geodata.area import Area
+from geodata.errors import InvalidInputError, LoftesplanError
 from service.findings import Finding, FindingCollection
 from service.followup import ExecutedPoint, promise_progress
-from service.models import ActivityRow, ExecutedActivity, FindingRow, PromiseRow, WalkRow, Workspace
+from service.models import (
+    ActivityRow,
+    CheckpointPlan,
+    ExecutedActivity,
+    FindingRow,
+    PlanSite,
+    PromiseRow,
+    ScheduledCheckpoint,
+    WalkRow,
+    Workspace,
+)
 from service.promises import KIND_LABELS_SV, Activity, FollowUp, Partners, Promise
+from service.schedule import LOCAL_TIME, ScheduledEvent, SchedulePolicy, schedule_checkpoints
 
 
 class NotFoundError(LoftesplanError, LookupError):
@@ -270,3 +283,139 @@ def stored_route(walk: WalkRow) -> StoredRoute:
         coords_wgs84=np.asarray(summary["route"], dtype=float),
         attribution=summary.get("attribution", ""),
     )
+
+
+def plan_sites(session: Session, plan_id: int) -> list[PlanSite]:
+    """A plan's chosen sites in stored order."""
+    query = select(PlanSite).where(PlanSite.plan_id == plan_id).order_by(PlanSite.id)
+    return list(session.exec(query))
+
+
+def replace_schedule(
+    session: Session,
+    plan: CheckpointPlan,
+    count: int,
+    start: date,
+    end: date,
+    policy: SchedulePolicy,
+    joint_dates: list[date],
+    seed: int,
+) -> list[dict[str, Any]]:
+    """Draw a new schedule for the plan's sites and store it in place of the old one."""
+    sites = plan_sites(session, plan.id)
+    if plan.status != "done" or not sites:
+        raise InvalidInputError(f"Planen har inga platser ännu (status: {plan.status}).")
+    events = schedule_checkpoints(
+        [s.site_key for s in sites],
+        count,
+        start,
+        end,
+        sectors=[s.sector or s.site_key for s in sites],
+        policy=policy,
+        joint_dates=joint_dates,
+        seed=seed,
+    )
+    for old in session.exec(
+        select(ScheduledCheckpoint).where(ScheduledCheckpoint.plan_id == plan.id)
+    ):
+        session.delete(old)
+    by_key = {s.site_key: s for s in sites}
+    for e in events:
+        session.add(
+            ScheduledCheckpoint(
+                plan_id=plan.id,
+                site_id=by_key[e.site_id].id,
+                start=e.start,
+                end=e.end,
+                block=e.block,
+                joint=e.joint,
+            )
+        )
+    session.flush()
+    return [e.__dict__ for e in events]
+
+
+def schedule_of(session: Session, plan_id: int) -> list[ScheduledEvent]:
+    """The stored schedule as library events (for ICS and CSV export)."""
+    rows = session.exec(
+        select(ScheduledCheckpoint, PlanSite)
+        .join(PlanSite, ScheduledCheckpoint.site_id == PlanSite.id)
+        .where(ScheduledCheckpoint.plan_id == plan_id)
+        .order_by(ScheduledCheckpoint.start)
+    )
+    return [
+        ScheduledEvent(
+            order=i,
+            site_id=site.site_key,
+            sector=site.sector,
+            start=_local(event.start),
+            end=_local(event.end),
+            block=event.block,
+            joint=event.joint,
+        )
+        for i, (event, site) in enumerate(rows, start=1)
+    ]
+
+
+def plan_area(plan: CheckpointPlan, municipality_code: str) -> Area | None:
+    """The area a plan was made for (None: the OSM file's own extent)."""
+    params = plan.params
+    if params.get("boundary"):
+        return Area.from_geojson(params["boundary"])
+    if params.get("whole_file"):
+        return None
+    from geodata.municipalities import municipality_boundary
+
+    return municipality_boundary(municipality_code)
+
+
+def plan_coverage(session: Session, plan: CheckpointPlan) -> dict[str, Any]:
+    """Spread metrics for the planned sites and for executed checkpoints on the same roads."""
+    import geopandas as gpd
+
+    from geodata.osm import load_network
+    from service.coverage import spread_metrics
+    from service.jobs import jsonable_metrics
+
+    if plan.status != "done":
+        raise InvalidInputError(f"Planen är inte klar (status: {plan.status}).")
+    workspace = session.get(Workspace, plan.workspace_id)
+    area = plan_area(plan, workspace.municipality_code)
+    network = load_network(area, "drive", plan.params.get("osm_file_path"))
+    params = plan.params
+    mode, radius = (
+        ("length", params["radius_km"] * 1000.0)
+        if params.get("radius_km")
+        else ("time", params["radius_min"] * 60.0)
+    )
+    planned = [(s.lon, s.lat) for s in plan_sites(session, plan.id)]
+    executed = [
+        (e.lon, e.lat)
+        for e in executed_of(session, workspace.id)
+        if e.kind == "traffic_control" and e.lat is not None and area_contains(area, e)
+    ]
+
+    def metrics(points: list[tuple[float, float]]) -> dict[str, Any] | None:
+        if not points:
+            return None
+        sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*zip(*points, strict=True)), crs=WGS84)
+        return jsonable_metrics(spread_metrics(network, sites, radius, mode=mode))
+
+    return {
+        "planned": metrics(planned),
+        "executed": metrics(executed),
+        "executed_count": len(executed),
+        "radius": {"mode": mode, "value": radius},
+        "attribution": network.provenance.label,
+    }
+
+
+def area_contains(area: Area | None, activity: ExecutedActivity) -> bool:
+    """Whether an executed activity lies in the plan's area (a file's extent takes all)."""
+    return area is None or area.contains_lonlat(activity.lon, activity.lat, tolerance_m=1000)
+
+
+def _local(moment: datetime) -> datetime:
+    """Swedish local time; SQLite hands back naive UTC."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(LOCAL_TIME)

@@ -92,6 +92,7 @@ class CheckpointPlan(SQLModel, table=True):
     params: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     metrics: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     provenance: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    map_html: str = ""
     created_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
 

@@ -13,12 +13,16 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 from icalendar import Calendar, Event
 
 from geodata.errors import InfeasibleError, InvalidInputError
+
+#: Checkpoints are planned in Swedish local time (CET/CEST).
+LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 
 
 @dataclass(frozen=True)
@@ -237,7 +241,7 @@ def _assign_sites(
         site_uses[site] += 1
         last_used[site] = day
         block = policy.blocks[int(slots.loc[row, "block"])]
-        begin = datetime.combine(day, block.start)
+        begin = datetime.combine(day, block.start, tzinfo=LOCAL_TIME)
         events.append(
             ScheduledEvent(
                 order=order,

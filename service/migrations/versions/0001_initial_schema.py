@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 08:19:21.773082
+Create Date: 2026-11-23 08:43:09.673039
 """
 
 from alembic import op
@@ -129,6 +129,7 @@ def upgrade() -> None:
     sa.Column('params', sa.JSON(), nullable=True),
     sa.Column('metrics', sa.JSON(), nullable=True),
     sa.Column('provenance', sa.JSON(), nullable=True),
+    sa.Column('map_html', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('finished_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
     sa.ForeignKeyConstraint(['promise_id'], ['promise.id'], ),

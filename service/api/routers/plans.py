@@ -1,0 +1,194 @@
+"""Checkpoint plans (operational secrets): plan as a background job, schedule, export, map.
+
+Every endpoint here needs a planner token; nothing here is reachable from the public API.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.responses import HTMLResponse, Response
+from pydantic import BaseModel, Field, model_validator
+
+from geodata.errors import InvalidInputError
+from service.api.deps import PlannerDep, SessionDep, SettingsDep
+from service.crud import (
+    get_or_404,
+    plan_coverage,
+    plan_sites,
+    replace_schedule,
+    schedule_of,
+)
+from service.jobs import run_plan_job
+from service.models import CheckpointPlan
+from service.schedule import Campaign, SchedulePolicy, to_csv, to_ics
+from service.store import audit, workspace_for
+
+router = APIRouter(tags=["kontrollplaner"])
+
+
+class PlanIn(BaseModel):
+    """What to plan: K sites with a reach, on the municipality or a given area."""
+
+    count: int = Field(ge=1, le=2000)
+    radius_km: float | None = Field(default=None, gt=0, le=200)
+    radius_min: float | None = Field(default=None, gt=0, le=240)
+    osm_file: str | None = Field(
+        default=None, max_length=300, description="OSM file relative to the data directory"
+    )
+    boundary: dict[str, Any] | None = Field(default=None, description="GeoJSON polygon (WGS 84)")
+    whole_file: bool = Field(default=False, description="Plan over the OSM file's own extent")
+    min_separation_km: float | None = Field(default=None, gt=0, le=100)
+    weighting: Literal["length", "class", "population"] = "length"
+    exact: bool = False
+    seed: int = Field(default=0, ge=0, le=2**31)
+    promise_id: int | None = Field(default=None, ge=1, le=2**62)
+
+    @model_validator(mode="after")
+    def _one_radius(self) -> PlanIn:
+        if (self.radius_km is None) == (self.radius_min is None):
+            raise ValueError("ange exakt en av radius_km och radius_min")
+        return self
+
+
+class ScheduleIn(BaseModel):
+    """Spread ``count`` checkpoint events over a period at the plan's sites."""
+
+    count: int = Field(ge=1, le=5000)
+    start: date
+    end: date
+    seed: int = Field(default=0, ge=0, le=2**31)
+    min_days_between_same_site: int = Field(default=14, ge=0, le=365)
+    month_weights: dict[int, float] = Field(default_factory=dict)
+    weekend_night_weight: float = Field(default=1.5, ge=0, le=100)
+    campaigns: list[dict[str, Any]] = Field(
+        default_factory=list, description="[{name, start, end, weight}] e.g. trafiksäkerhetsveckor"
+    )
+    joint_dates: list[date] = Field(default_factory=list, description="gemensamma insatser")
+
+    def policy(self) -> SchedulePolicy:
+        """The library policy for these settings."""
+        if any(not 1 <= m <= 12 or w < 0 for m, w in self.month_weights.items()):
+            raise InvalidInputError("Månadsvikter gäller månad 1–12 och får inte vara negativa.")
+        try:
+            campaigns = [Campaign(**c) for c in self.campaigns]
+        except TypeError as exc:
+            raise InvalidInputError(f"Ogiltig kampanj: {exc}") from exc
+        return SchedulePolicy(
+            month_weights=self.month_weights,
+            weekend_night_weight=self.weekend_night_weight,
+            campaigns=campaigns,
+            min_days_between_same_site=self.min_days_between_same_site,
+        )
+
+
+@router.post("/api/workspaces/{municipality}/plans", status_code=202)
+def create_plan(
+    municipality: str,
+    body: PlanIn,
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: PlannerDep,
+) -> dict[str, Any]:
+    """Start planning checkpoints; poll ``GET /api/plans/{id}`` until ``status`` is done."""
+    workspace = workspace_for(session, municipality)
+    osm_path = settings.allowed_osm_file(body.osm_file)
+    if body.whole_file and osm_path is None:
+        raise InvalidInputError("whole_file kräver en OSM-fil (osm_file).")
+    params = body.model_dump() | {"osm_file_path": str(osm_path) if osm_path else None}
+    plan = CheckpointPlan(workspace_id=workspace.id, promise_id=body.promise_id, params=params)
+    session.add(plan)
+    session.flush()
+    audit(session, username=user.username, action="create", entity="plan", entity_id=plan.id)
+    session.commit()
+    background.add_task(
+        run_plan_job, request.app.state.engine, plan.id, workspace.municipality_code
+    )
+    return {"id": plan.id, "status": plan.status}
+
+
+@router.get("/api/plans/{plan_id}")
+def read_plan(plan_id: int, session: SessionDep, _user: PlannerDep) -> dict[str, Any]:
+    """Status, parameters, metrics and sites of a plan."""
+    plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
+    return {
+        "id": plan.id,
+        "status": plan.status,
+        "error": plan.error,
+        "params": {k: v for k, v in plan.params.items() if k != "osm_file_path"},
+        "metrics": plan.metrics,
+        "provenance": plan.provenance,
+        "sites": [s.model_dump() for s in plan_sites(session, plan_id)],
+    }
+
+
+@router.get("/api/plans/{plan_id}/sites.geojson")
+def plan_geojson(plan_id: int, session: SessionDep, _user: PlannerDep) -> dict[str, Any]:
+    """The chosen sites as GeoJSON points."""
+    get_or_404(session, CheckpointPlan, plan_id, "Plan")
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [s.lon, s.lat]},
+                "properties": s.model_dump(exclude={"lat", "lon"}),
+            }
+            for s in plan_sites(session, plan_id)
+        ],
+    }
+
+
+@router.get("/api/plans/{plan_id}/karta", response_class=HTMLResponse)
+def plan_map(plan_id: int, session: SessionDep, _user: PlannerDep) -> str:
+    """The planner's coverage map (assets served locally)."""
+    plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
+    if plan.status != "done":
+        raise InvalidInputError(f"Planen är inte klar (status: {plan.status}).")
+    return plan.map_html
+
+
+@router.get("/api/plans/{plan_id}/coverage")
+def coverage(plan_id: int, session: SessionDep, _user: PlannerDep) -> dict[str, Any]:
+    """Spread metrics of the planned sites and of the executed checkpoints, side by side."""
+    plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
+    return plan_coverage(session, plan)
+
+
+@router.post("/api/plans/{plan_id}/schedule", status_code=201)
+def make_schedule(
+    plan_id: int, body: ScheduleIn, session: SessionDep, user: PlannerDep
+) -> list[dict[str, Any]]:
+    """Draw dates and time blocks for the plan's sites (replaces an earlier schedule)."""
+    plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
+    rows = replace_schedule(session, plan, body.count, body.start, body.end, body.policy(),
+                            body.joint_dates, body.seed)  # fmt: skip
+    audit(session, username=user.username, action="create", entity="schedule",
+          entity_id=plan_id, detail={"count": body.count})  # fmt: skip
+    session.commit()
+    return rows
+
+
+@router.get("/api/plans/{plan_id}/schedule")
+def read_schedule(plan_id: int, session: SessionDep, _user: PlannerDep) -> list[dict[str, Any]]:
+    """The scheduled events."""
+    get_or_404(session, CheckpointPlan, plan_id, "Plan")
+    return [e.__dict__ for e in schedule_of(session, plan_id)]
+
+
+@router.get("/api/plans/{plan_id}/schedule.ics")
+def schedule_ics(plan_id: int, session: SessionDep, _user: PlannerDep) -> Response:
+    """The schedule for calendars (iCalendar)."""
+    get_or_404(session, CheckpointPlan, plan_id, "Plan")
+    return Response(to_ics(schedule_of(session, plan_id)), media_type="text/calendar")
+
+
+@router.get("/api/plans/{plan_id}/schedule.csv")
+def schedule_csv(plan_id: int, session: SessionDep, _user: PlannerDep) -> Response:
+    """The schedule as CSV."""
+    get_or_404(session, CheckpointPlan, plan_id, "Plan")
+    return Response(to_csv(schedule_of(session, plan_id)), media_type="text/csv; charset=utf-8")
