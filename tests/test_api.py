@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -107,3 +108,108 @@ def test_bad_input_is_refused_clearly(client, planner):
     )
     r = client.post("/api/workspaces/Åre/promises", json={"text": "   "}, headers=planner)
     assert r.status_code in (400, 422)
+
+
+def _wait_for_plan(client, plan_id: int, headers: dict[str, str]) -> dict:
+    import time
+
+    for _ in range(600):
+        plan = client.get(f"/api/plans/{plan_id}", headers=headers).json()
+        if plan["status"] in ("done", "failed"):
+            return plan
+        time.sleep(0.2)
+    raise AssertionError("the plan never finished")
+
+
+def test_end_to_end_promise_plan_schedule_execute_follow_up_and_no_public_leak(client, planner):
+    from datetime import date
+
+    text = (PROMISES / "are.txt").read_text(encoding="utf-8")
+    promise = client.post("/api/workspaces/2321/promises", json={"text": text}, headers=planner)
+    assert promise.status_code == 201
+    promised = {a["kind"]: a["count_min"] for a in promise.json()["activities"]}
+    assert promised["traffic_control"] == 100
+
+    # Plan on a real shared extract (no Swedish extract exists offline: Oslo east).
+    started = client.post(
+        "/api/workspaces/2321/plans",
+        json={
+            "count": 25,
+            "radius_km": 3,
+            "osm_file": "geodata/osm/oslo-east-2019.osm.pbf",
+            "whole_file": True,
+        },
+        headers=planner,
+    )
+    assert started.status_code == 202
+    plan = _wait_for_plan(client, started.json()["id"], planner)
+    assert plan["status"] == "done", plan["error"]
+    assert len(plan["sites"]) == 25
+    assert plan["metrics"]["share_road_km_covered"] > 0.9
+
+    # 100 events over the coming year.
+    today = date.today()
+    body = {
+        "count": 100,
+        "start": (today + timedelta(days=1)).isoformat(),
+        "end": (today + timedelta(days=365)).isoformat(),
+        "seed": 3,
+        "month_weights": {"1": 2, "2": 2, "12": 2},
+        "joint_dates": [(today + timedelta(days=40)).isoformat()],
+    }
+    schedule = client.post(f"/api/plans/{plan['id']}/schedule", json=body, headers=planner)
+    assert schedule.status_code == 201 and len(schedule.json()) == 100
+    assert sum(e["joint"] for e in schedule.json()) == 1
+    ics = client.get(f"/api/plans/{plan['id']}/schedule.ics", headers=planner)
+    assert ics.status_code == 200 and ics.text.count("BEGIN:VEVENT") == 100
+
+    # Record executed checkpoints at five planned sites, ten days ago.
+    sites = plan["sites"][:5]
+    for site in sites:
+        done = {
+            "happened_at": (datetime.now(UTC) - timedelta(days=10)).isoformat(),
+            "lat": site["lat"],
+            "lon": site["lon"],
+            "controlled_drivers": 40,
+            "suspected_dui": 1,
+        }
+        assert (
+            client.post("/api/workspaces/2321/executed", json=done, headers=planner).status_code
+            == 201
+        )
+
+    coverage = client.get(f"/api/plans/{plan['id']}/coverage", headers=planner).json()
+    assert coverage["executed_count"] >= 5
+    assert 0 < coverage["executed"]["road_km_covered"] < coverage["planned"]["road_km_covered"]
+
+    progress = client.get("/api/public/2321/progress").json()
+    traffic = [
+        a for p in progress["promises"] for a in p["activities"] if a["kind"] == "traffic_control"
+    ]
+    assert any(a["done"] >= 5 for a in traffic)
+
+    # Nothing public carries a planned site or a scheduled time.
+    public_texts = [
+        client.get(path).text
+        for path in (
+            "/",
+            "/kommun/2321",
+            "/kommun/2321/karta",
+            "/api/public/2321/progress",
+            "/api/public/2321/executed",
+            "/api/workspaces/2321/promises",
+        )
+    ]
+    times = [e["start"][:16] for e in schedule.json()] + [e["start"][:10] for e in schedule.json()]
+    for text in public_texts:
+        assert not [t for t in times if t in text]
+        # A site leaks if both its coordinates appear (to about 10 m) among the page's numbers.
+        numbers = {round(float(n), 4) for n in re.findall(r"-?\d{1,3}\.\d{4,}", text)}
+        leaked = [
+            s
+            for s in plan["sites"]
+            if round(s["lat"], 4) in numbers and round(s["lon"], 4) in numbers
+        ]
+        assert not leaked, leaked
+    for path in (f"/api/plans/{plan['id']}", f"/api/plans/{plan['id']}/schedule"):
+        assert client.get(path).status_code == 401
