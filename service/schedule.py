@@ -217,6 +217,7 @@ def _assign_sites(
 ) -> list[ScheduledEvent]:
     sector_names = sorted(set(sectors))
     sector_uses = dict.fromkeys(sector_names, 0)
+    sector_size = {name: sum(1 for s in sectors if s == name) for name in sector_names}
     site_uses = dict.fromkeys(site_ids, 0)
     last_used: dict[str, date] = {}
     quarantine = timedelta(days=policy.min_days_between_same_site)
@@ -233,9 +234,16 @@ def _assign_sites(
             raise InfeasibleError(
                 f"Ingen plats är ledig {day}: minska karensen mellan besök eller lägg till platser."
             )
-        # Least-used sector first, then least-used site, then the seeded tie-break.
+        # Sectors share the events in proportion to their sites (a lone site in its own
+        # sector would otherwise be drawn as often as a whole town's); then the least-used
+        # site; then the seeded tie-break.
         site, sector = min(
-            allowed, key=lambda s: (sector_uses[s[1]], site_uses[s[0]], tie_break[s[0]])
+            allowed,
+            key=lambda s: (
+                sector_uses[s[1]] / sector_size[s[1]],
+                site_uses[s[0]],
+                tie_break[s[0]],
+            ),
         )
         sector_uses[sector] += 1
         site_uses[site] += 1

@@ -19,7 +19,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, make_url
 from sqlmodel import Session, create_engine, select
 
 from service.models import ApiToken, AuditEntry, User, Workspace, utcnow
@@ -39,8 +39,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout."""
     if url.startswith("sqlite"):
+        pool: dict[str, int] = {}
+        if make_url(url).database not in (None, "", ":memory:"):
+            # No cap on the pool: a request's session is closed by a sync dependency that
+            # needs a worker thread of its own, so under load (50 clients) all workers could
+            # wait for a connection that only a waiting close would free: a deadlock that
+            # ended in 30 s pool timeouts (500). SQLite connections to a file are cheap.
+            pool = {"pool_size": 10, "max_overflow": -1}
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_pre_ping=True,
+            **pool,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

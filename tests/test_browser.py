@@ -78,6 +78,21 @@ def _seed(base: str, headers: dict[str, str]) -> None:
         assert created.status_code == 201, created.text
         finding = {"lat": 59.338, "lon": 18.07, "category": "belysning", "description": "Mörkt"}
         assert client.post("/api/walks/1/findings", json=finding).status_code == 201
+        plan = {
+            "count": 15,
+            "radius_km": 3,
+            "osm_file": "geodata/osm/oslo-east-2019.osm.pbf",
+            "whole_file": True,
+        }
+        assert client.post("/api/workspaces/2321/plans", json=plan).status_code == 202
+        for _ in range(600):
+            if client.get("/api/plans/1").json()["status"] in ("done", "failed"):
+                break
+            time.sleep(0.2)
+        assert client.get("/api/plans/1").json()["status"] == "done"
+        start = (datetime.now(UTC) + timedelta(days=1)).date()
+        body = {"count": 30, "start": str(start), "end": str(start + timedelta(days=180))}
+        assert client.post("/api/plans/1/schedule", json=body).status_code == 201
 
 
 @pytest.fixture(scope="module")
@@ -178,3 +193,30 @@ def _assert_not_blank(path: Path) -> None:
     image = Image.open(path).convert("L")
     low, high = image.getextrema()
     assert image.size[0] >= 800 and high - low > 50  # drawn, not a blank page
+
+
+def test_planner_signs_in_and_sees_map_and_schedule(server, browser, tmp_path):
+    base, _ = server
+    context, page, errors, outside = _open(browser, base, "/planering/1")
+    assert "/logga-in" in page.url  # not signed in: the form
+    page.fill("input[name=username]", "planerare")
+    page.fill("input[name=password]", "hemligt-lösen")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/planering/1")
+    assert page.locator("table").nth(1).locator("tbody tr").count() == 30
+    frame = page.frame_locator("iframe.map")
+    frame.locator(".leaflet-container").wait_for()
+    # Roads and sites are drawn on a canvas (many features); count Leaflet's layers instead.
+    assert frame.locator(".leaflet-overlay-pane canvas").count() >= 1
+    layers = page.frames[1].evaluate(
+        "Object.keys(window).filter(k => k.startsWith('map_'))"
+        ".map(k => Object.keys(window[k]._layers).length)[0]"
+    )
+    assert layers >= 15 + 2  # the sites plus the covered and uncovered road layers
+    shot = tmp_path / "planering.png"
+    page.screenshot(path=str(shot), full_page=True)
+    _assert_not_blank(shot)
+    assert not errors, errors
+    assert not outside, outside
+    context.close()

@@ -69,3 +69,10 @@ def test_bad_input():
         schedule_checkpoints(SITES, 10, YEAR[1], YEAR[0])
     with pytest.raises(InfeasibleError):
         schedule_checkpoints(SITES[:2], 100, *YEAR)  # 2 sites, 14-day quarantine
+
+
+def test_sectors_share_events_in_proportion_to_their_sites():
+    sectors = ["stor"] * 9 + ["ensam"]
+    events = schedule_checkpoints(SITES[:10], 50, *YEAR, sectors=sectors, seed=4)
+    uses = {s: sum(e.site_id == s for e in events) for s in SITES[:10]}
+    assert max(uses.values()) - min(uses.values()) <= 1  # the lone site is not over-drawn

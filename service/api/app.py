@@ -6,11 +6,13 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geodata.errors import LoftesplanError
@@ -105,6 +107,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(
             status_code=409, content={"detail": "Posten krockar med en befintlig post."}
         )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # A person who opens a planner page without signing in gets the sign-in form.
+        wants_page = "text/html" in request.headers.get("accept", "")
+        if exc.status_code == 401 and wants_page and request.url.path.startswith("/planering"):
+            return RedirectResponse(f"/logga-in?next={request.url.path}", status_code=303)
+        return await http_exception_handler(request, exc)
 
     @app.get("/health", tags=["drift"])
     def health() -> dict[str, str]:

@@ -33,11 +33,17 @@ def get_session(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Sess
         yield session
 
 
+#: Cookie set by the sign-in page, so planner pages work in a browser too.
+TOKEN_COOKIE = "loftesplan_token"
+
+
 def current_planner(
+    request: Request,
     session: Annotated[Session, Depends(get_session)],
     token: Annotated[str | None, Depends(oauth2_scheme)],
 ) -> User:
-    """The planner behind the bearer token; 401 otherwise."""
+    """The planner behind the bearer token or the sign-in cookie; 401 otherwise."""
+    token = token or request.cookies.get(TOKEN_COOKIE)
     user = user_for_token(session, token) if token else None
     if user is None:
         raise HTTPException(

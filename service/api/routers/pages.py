@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlmodel import select
@@ -16,12 +17,20 @@ from geodata.municipalities import (
     municipality_boundary,
     settlements,
 )
-from service.api.deps import SessionDep, SettingsDep
-from service.crud import executed_points, progress_of, workspace_promises
+from service.api.deps import TOKEN_COOKIE, PlannerDep, SessionDep, SettingsDep
+from service.crud import (
+    executed_points,
+    get_or_404,
+    plan_sites,
+    progress_of,
+    schedule_of,
+    workspace_promises,
+)
 from service.followup import public_aggregate
 from service.maps.assets import use_local_assets
 from service.maps.public import public_map
-from service.models import Workspace
+from service.models import CheckpointPlan, User, Workspace
+from service.store import issue_token, verify_password
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent.parent / "templates")
@@ -78,3 +87,52 @@ def public_map_page(municipality: str, session: SessionDep, settings: SettingsDe
     towns = settlements(found.code)
     fmap = public_map(municipality_boundary(found.code), areas, towns)
     return use_local_assets(fmap.get_root().render())
+
+
+@router.get("/logga-in", response_class=HTMLResponse)
+def login_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002 - form field
+    """Sign-in form for planners."""
+    return templates.TemplateResponse(request, "login.html", {"next": _safe_next(next)})
+
+
+@router.post("/logga-in", response_model=None)
+def login_submit(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=80)],
+    password: Annotated[str, Form(max_length=200)],
+    next: Annotated[str, Form(max_length=300)] = "/",  # noqa: A002 - form field
+) -> HTMLResponse | RedirectResponse:
+    """Check the password, set the token cookie, go on to ``next``."""
+    user = session.exec(select(User).where(User.username == username)).first()
+    if user is None or not verify_password(password, user.password_hash):
+        context = {"next": _safe_next(next), "error": "Fel användarnamn eller lösenord."}
+        return templates.TemplateResponse(request, "login.html", context, status_code=401)
+    token = issue_token(session, user, name="webbinloggning")
+    session.commit()
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600)
+    return response
+
+
+def _safe_next(target: str) -> str:
+    """Only local paths, so the sign-in cannot redirect elsewhere."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+@router.get("/planering/{plan_id}", response_class=HTMLResponse)
+def plan_page(
+    request: Request, plan_id: int, session: SessionDep, _user: PlannerDep
+) -> HTMLResponse:
+    """The planner page: coverage map, figures and the schedule."""
+    plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
+    workspace = session.get(Workspace, plan.workspace_id)
+    sites = plan_sites(session, plan_id)
+    context = {
+        "plan": plan,
+        "municipality": workspace.municipality_name,
+        "sites": sites,
+        "roads": {s.site_key: s.road for s in sites},
+        "schedule": schedule_of(session, plan_id),
+    }
+    return templates.TemplateResponse(request, "plan.html", context)
