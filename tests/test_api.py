@@ -213,3 +213,18 @@ def test_end_to_end_promise_plan_schedule_execute_follow_up_and_no_public_leak(c
         assert not leaked, leaked
     for path in (f"/api/plans/{plan['id']}", f"/api/plans/{plan['id']}/schedule"):
         assert client.get(path).status_code == 401
+
+
+def test_follow_up_report_is_printable_swedish_and_per_promise(client, planner):
+    text = (PROMISES / "stromsund.txt").read_text(encoding="utf-8")
+    created = client.post("/api/workspaces/2313/promises", json={"text": text}, headers=planner)
+    promise_id = created.json()["id"]
+    report = client.get(f"/kommun/2313/uppfoljning/{promise_id}")
+    assert report.status_code == 200
+    assert "Uppföljning av medborgarlöfte" in report.text and "@page" in report.text
+    labels = {"traffic_control": "Trafikkontroll", "safety_walk": "Trygghetsvandring"}
+    kinds = {a["kind"] for a in created.json()["activities"]}
+    assert any(labels[k] in report.text for k in kinds & set(labels))
+    assert "2021-01-01" in report.text  # the period the parser read
+    assert "Tidigare uppföljning" in report.text  # Strömsund's "Så gick det" section
+    assert client.get(f"/kommun/2321/uppfoljning/{promise_id}").status_code == 404

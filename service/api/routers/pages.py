@@ -19,8 +19,10 @@ from geodata.municipalities import (
 )
 from service.api.deps import TOKEN_COOKIE, PlannerDep, SessionDep, SettingsDep
 from service.crud import (
+    NotFoundError,
     executed_points,
     get_or_404,
+    load_promise,
     plan_sites,
     progress_of,
     schedule_of,
@@ -29,7 +31,8 @@ from service.crud import (
 from service.followup import public_aggregate
 from service.maps.assets import use_local_assets
 from service.maps.public import public_map
-from service.models import CheckpointPlan, User, Workspace
+from service.models import CheckpointPlan, PromiseRow, User, Workspace
+from service.promises import KIND_LABELS_SV
 from service.store import issue_token, verify_password
 
 router = APIRouter(include_in_schema=False)
@@ -64,6 +67,7 @@ def municipality_page(
     executed = executed_points(session, found.code)
     promises = [
         {
+            "id": p.id,
             "title": p.title,
             "period_start": p.period_start,
             "period_end": p.period_end,
@@ -136,3 +140,33 @@ def plan_page(
         "schedule": schedule_of(session, plan_id),
     }
     return templates.TemplateResponse(request, "plan.html", context)
+
+
+@router.get("/kommun/{municipality}/uppfoljning/{promise_id}", response_class=HTMLResponse)
+def follow_up_report(
+    request: Request, municipality: str, promise_id: int, session: SessionDep, settings: SettingsDep
+) -> HTMLResponse:
+    """Printable follow-up of one promise: progress per activity and where work was done."""
+    found = find_municipality(municipality)
+    promise = load_promise(session, promise_id)
+    if promise["municipality_code"] != found.code:
+        raise NotFoundError(f"Medborgarlöfte {promise_id} hör inte till {found.name}.")
+    now = datetime.now(UTC)
+    delay = timedelta(hours=settings.public_delay_hours)
+    executed = executed_points(session, found.code)
+    row = session.get(PromiseRow, promise_id)
+    areas = public_aggregate(executed, now, delay)
+    towns = settlements(found.code)
+    reached = sorted({a["area"] for a in areas if a["level"] == "tätort"})
+    context = {
+        "municipality": found,
+        "promise": promise,
+        "progress": progress_of(session, row, executed, now - delay, now.date()),
+        "areas": areas,
+        "labels": KIND_LABELS_SV,
+        "reached": reached,
+        "towns_total": len(towns),
+        "delay_hours": settings.public_delay_hours,
+        "today": now.date().isoformat(),
+    }
+    return templates.TemplateResponse(request, "report.html", context)
