@@ -36,6 +36,7 @@ _COMMAND_MODULES = (
     "promise",
     "places",
     "registers",
+    "users",
     "serve",
 )
 
