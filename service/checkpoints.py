@@ -23,7 +23,7 @@ from scipy import sparse
 from geodata import WGS84
 from geodata._tags import ROAD_CLASS_RANK, base_class
 from geodata.area import Area
-from geodata.errors import InfeasibleError, InvalidInputError
+from geodata.errors import AreaNotCoveredError, InfeasibleError, InvalidInputError
 from geodata.network import Network
 from service.network import DemandPieces, DistanceGraph, Locations, demand_pieces, snap
 
@@ -38,13 +38,44 @@ JUNCTION_REASON = "korsning"
 ROAD_REASON = "vägsträcka"
 FIXED_REASON = "fast plats"
 USER_REASON = "egen kandidat"
+#: Terrain candidates (snowmobile trails, forest roads), best first.
+TRAIL_PARKING_REASON = "parkering vid leden"
+TRAIL_ROAD_REASON = "led möter bilväg"
+TRAIL_JUNCTION_REASON = "ledkorsning"
+TRAIL_END_REASON = "ledände"
+TRAIL_REASON = "längs leden"
 _PREFERENCE = {
     **{r: i for i, r in enumerate(PREFERRED_FEATURES.values())},
     JUNCTION_REASON: 4,
     ROAD_REASON: 5,
     USER_REASON: 0,
     FIXED_REASON: 0,
+    TRAIL_PARKING_REASON: 0,
+    TRAIL_ROAD_REASON: 1,
+    TRAIL_JUNCTION_REASON: 2,
+    TRAIL_END_REASON: 3,
+    TRAIL_REASON: 4,
 }
+#: ``--network`` choices and the OSM network kind each plans on.
+NETWORK_CHOICES = {"road": "drive", "snowmobile": "snowmobile", "track": "track"}
+#: Network kinds planned by terrain rules: no road classes, candidates at trail junctions,
+#: trail ends and where trails meet roads.
+TERRAIN_KINDS = frozenset({"snowmobile", "track"})
+#: What a planner is told when the area has none of the network they asked for.
+EMPTY_NETWORK_MESSAGE = {
+    "drive": "Området saknar bilvägar att planera på.",
+    "snowmobile": (
+        "Området saknar skoterleder i OSM-data (inga vägar med snowmobile=yes/designated/"
+        "permissive och inga route=snowmobile-leder). Planera på --network road eller track, "
+        "eller ange en OSM-fil där skoterlederna finns med --osm-file."
+    ),
+    "track": (
+        "Området saknar skogs- och traktorvägar (highway=track) i OSM-data. Planera på "
+        "--network road eller snowmobile, eller ange en OSM-fil med skogsvägar med --osm-file."
+    ),
+}
+#: A parking place this close to a trail makes a good terrain checkpoint (m).
+TRAIL_PARKING_SNAP_M = 150.0
 #: Candidates never go on these classes (no safe place to stop traffic).
 FORBIDDEN_HIGHWAYS = frozenset({"motorway", "motorway_link"})
 #: How far a feature may lie from the road it is snapped to (m).
@@ -58,15 +89,28 @@ SETTLEMENT_BUFFER_M = 200.0
 # --------------------------------------------------------------------------- candidates
 
 
+def _rank(highway: pd.Series) -> np.ndarray:
+    """Road-class rank per edge; 99 for anything unclassed (tracks, bare trail ways)."""
+    return highway.map(
+        lambda h: ROAD_CLASS_RANK.get(base_class(h), 99) if isinstance(h, str) else 99
+    ).to_numpy()
+
+
 def eligible_edges(network: Network, min_class: str = "unclassified") -> np.ndarray:
-    """Edges where a checkpoint may stand: ``min_class`` or higher, no motorway/tunnel/bridge."""
+    """Edges where a checkpoint may stand: ``min_class`` or higher, no motorway/tunnel/bridge.
+
+    On terrain networks (``snowmobile``, ``track``) there is no road class: every edge is
+    eligible unless it is tagged as a tunnel or bridge.
+    """
     limit = ROAD_CLASS_RANK.get(min_class)
     if limit is None:
         raise InvalidInputError(f"Okänd vägklass {min_class!r}.")
     edges = network.edges
-    highway = edges["highway"].astype(str)
-    rank = highway.map(lambda h: ROAD_CLASS_RANK.get(base_class(h), 99)).to_numpy()
-    ok = (rank <= limit) & ~highway.isin(FORBIDDEN_HIGHWAYS).to_numpy()
+    if network.kind in TERRAIN_KINDS:
+        ok = np.ones(len(edges), dtype=bool)
+    else:
+        highway = edges["highway"].astype(str)
+        ok = (_rank(highway) <= limit) & ~highway.isin(FORBIDDEN_HIGHWAYS).to_numpy()
     for flag in ("tunnel", "bridge"):
         if flag in edges:
             ok &= ~edges[flag].fillna(False).astype(bool).to_numpy()
@@ -83,7 +127,7 @@ def _candidate_frame(
             "reason": reason,
             "edge": loc.edge,
             "fraction": loc.fraction,
-            "highway": edges["highway"].to_numpy()[loc.edge],
+            "highway": (edges["highway"].to_numpy()[loc.edge] if "highway" in edges else None),
             "name": edges["name"].to_numpy()[loc.edge] if "name" in edges else None,
             "ref": edges["ref"].to_numpy()[loc.edge] if "ref" in edges else None,
             **extra,
@@ -100,6 +144,7 @@ def candidate_sites(
     features: gpd.GeoDataFrame | None = None,
     spacing: float = 500.0,
     min_class: str = "unclassified",
+    roads: Network | None = None,
 ) -> gpd.GeoDataFrame:
     """Places on the drivable network where a checkpoint can safely stop traffic.
 
@@ -107,7 +152,8 @@ def candidate_sites(
     ``FEATURE_SNAP_M`` of an eligible road; junctions (three or more roads meet); and
     plain points along eligible roads every ``spacing`` m so rural roads get candidates.
     Thinned to at most one per ``spacing`` × ``spacing`` grid cell, keeping the best-preferred
-    (then the highest road class).
+    (then the highest road class). Terrain networks use :func:`terrain_sites` instead
+    (``roads`` is only used there).
 
     Returns
     -------
@@ -117,6 +163,8 @@ def candidate_sites(
     """
     if spacing <= 0:
         raise InvalidInputError("Avståndet mellan kandidater måste vara större än 0.")
+    if network.kind in TERRAIN_KINDS:
+        return terrain_sites(network, features, spacing, roads)
     mask = eligible_edges(network, min_class)
     if not mask.any():
         raise InfeasibleError("Området har inga vägar där en kontroll kan stå.")
@@ -150,11 +198,72 @@ def candidate_sites(
     return thin(cands, spacing)
 
 
+def terrain_sites(
+    network: Network,
+    features: gpd.GeoDataFrame | None = None,
+    spacing: float = 500.0,
+    roads: Network | None = None,
+) -> gpd.GeoDataFrame:
+    """Candidate checkpoints on a terrain network (skoterleder or forest/tractor roads).
+
+    No road class applies. Sources, best first: parking within ``TRAIL_PARKING_SNAP_M`` of
+    a trail (where a patrol leaves the car); trail nodes shared with the drivable network
+    ``roads`` (same OSM node: the trail meets or crosses a road); junctions of three or more
+    trail ends; trail ends (trailheads, dead ends); plain points along the trails every
+    ``spacing`` m. Thinned like road candidates to one per ``spacing`` grid cell.
+
+    Returns
+    -------
+    GeoDataFrame
+        Same columns as :func:`candidate_sites`.
+    """
+    mask = eligible_edges(network)
+    if not mask.any():
+        raise InfeasibleError(EMPTY_NETWORK_MESSAGE.get(network.kind, "Området saknar leder."))
+    parts: list[gpd.GeoDataFrame] = []
+    if features is not None and len(features):
+        feats = features[features["kind"].isin(["parking", "rest_area"])]
+        if len(feats):
+            feats = feats.to_crs(network.edges.crs)
+            loc, _ = snap(
+                network, feats.geometry.representative_point(), mask, TRAIL_PARKING_SNAP_M
+            )
+            hit = np.flatnonzero(loc.edge >= 0)
+            parts.append(_candidate_frame(network, loc.take(hit), TRAIL_PARKING_REASON))
+    # Each eligible edge end as a candidate node, labelled by what meets there.
+    u, v = network.edge_endpoints()
+    degree = np.bincount(np.concatenate([u, v]), minlength=len(network.nodes))
+    idx = np.flatnonzero(mask)
+    ends = np.concatenate([idx, idx])
+    frac = np.concatenate([np.zeros(len(idx)), np.ones(len(idx))])
+    node = np.concatenate([u[idx], v[idx]])
+    node, first = np.unique(node, return_index=True)
+    ends, frac = ends[first], frac[first]
+    on_road = (
+        network.nodes.index.isin(roads.nodes.index)[node]
+        if roads is not None and len(roads.nodes)
+        else np.zeros(len(node), dtype=bool)
+    )
+    reason = np.select(
+        [on_road, degree[node] >= 3, degree[node] == 1],
+        [TRAIL_ROAD_REASON, TRAIL_JUNCTION_REASON, TRAIL_END_REASON],
+        default="",
+    ).astype(object)
+    keep = reason != ""
+    parts.append(_candidate_frame(network, Locations(ends[keep], frac[keep]), reason[keep]))
+    sub = demand_pieces(network, spacing)
+    keep = mask[sub.edge]
+    parts.append(
+        _candidate_frame(network, Locations(sub.edge[keep], sub.fraction[keep]), TRAIL_REASON)
+    )
+    return thin(pd.concat(parts, ignore_index=True), spacing)
+
+
 def thin(cands: gpd.GeoDataFrame, spacing: float) -> gpd.GeoDataFrame:
     """Keep the best-preferred candidate per ``spacing`` grid cell (vectorised)."""
     xy = shapely.get_coordinates(cands.geometry.to_numpy())
     cell = np.floor(xy / spacing).astype(np.int64)
-    rank = cands["highway"].map(lambda h: ROAD_CLASS_RANK.get(base_class(h), 99)).to_numpy()
+    rank = _rank(cands["highway"])
     order = np.lexsort(
         (np.arange(len(cands)), rank, cands["preference"].to_numpy(), cell[:, 1], cell[:, 0])
     )
@@ -205,9 +314,10 @@ def user_sites(
     loc, _ = snap(network, pts.geometry, None, USER_SNAP_M)
     far = loc.edge < 0
     if far.any():
+        target = "en led" if network.kind in TERRAIN_KINDS else "en bilväg"
         raise InvalidInputError(
             f"{far.sum()} av {len(pts)} punkter i {label} ligger mer än {USER_SNAP_M:.0f} m "
-            f"från en bilväg (första: rad {int(np.flatnonzero(far)[0]) + 1})."
+            f"från {target} (första: rad {int(np.flatnonzero(far)[0]) + 1})."
         )
     return _candidate_frame(network, loc, reason)
 
@@ -694,13 +804,15 @@ def plan_checkpoints(
     spacing: float = 500.0,
     area: Area | None = None,
     time_limit: float | None = None,
+    roads: Network | None = None,
 ) -> CheckpointPlan:
     """Plan ``k`` checkpoints spread over the network's area.
 
     Parameters
     ----------
     network
-        Drivable network in a metric CRS.
+        Drivable network in a metric CRS, or a terrain network (``kind`` ``snowmobile`` or
+        ``track``), which gets terrain candidates (:func:`terrain_sites`).
     k
         Number of checkpoints (fixed ones included).
     radius
@@ -721,6 +833,9 @@ def plan_checkpoints(
         reached by at least one site where feasible.
     method, seed
         ``heuristic`` or ``exact``; the seed only breaks ties.
+    roads
+        The drivable network of the same area, so terrain candidates where a trail meets a
+        road are recognised (ignored for road planning).
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -729,13 +844,15 @@ def plan_checkpoints(
     if k < 1:
         raise InvalidInputError("Antalet kontroller (--count) måste vara minst 1.")
     if network.edges.empty:
-        raise InvalidInputError("Området saknar vägar att planera på.")
+        raise InvalidInputError(
+            EMPTY_NETWORK_MESSAGE.get(network.kind, "Området saknar vägar att planera på.")
+        )
     graph = DistanceGraph(network, mode)
     pieces = demand_pieces(network)
     if candidates is not None:
         cands = user_sites(network, candidates, area)
     else:
-        cands = candidate_sites(network, features, spacing)
+        cands = candidate_sites(network, features, spacing, roads=roads)
     if exclude is not None:
         poly = exclude.geometry if isinstance(exclude, Area) else exclude
         crs = exclude.to_gdf().crs if isinstance(exclude, Area) else WGS84
@@ -809,8 +926,15 @@ def run_checkpoints(
     seed: int = 0,
     population_threshold: float | None = DEFAULT_POPULATION_THRESHOLD,
     with_map: bool = False,
+    network: str = "road",
 ) -> tuple[Any, dict[str, Any], dict[str, Any]]:
     """Load data, plan and measure; the CLI and benchmarks share this.
+
+    ``network`` is ``road`` (default), ``snowmobile`` (skoterleder: ways tagged
+    ``snowmobile=yes|designated|permissive`` and ``route=snowmobile`` members) or ``track``
+    (forest and tractor roads, ``highway=track``), for skoterövervakning and kontroller i
+    terräng. On terrain the settlement guarantee is off (trails rarely reach a tätort; the
+    metrics still count settlements) and ``radius_min`` uses ``TERRAIN_SPEED_KMH``.
 
     Returns
     -------
@@ -818,10 +942,15 @@ def run_checkpoints(
         The :class:`~service.checkpoints.CheckpointPlan`, the spread metrics and the JSON
         object the CLI prints with ``--json``.
     """
-    from geodata.osm import load_features, load_network
+    from geodata.osm import load_features, load_networks
     from service.coverage import spread_metrics
 
     t0 = time.perf_counter()
+    kind = NETWORK_CHOICES.get(network)
+    if kind is None:
+        raise InvalidInputError(
+            f"Okänt nätverk {network!r}; välj {', '.join(NETWORK_CHOICES)} (--network)."
+        )
     if (radius_km is None) == (radius_min is None):
         raise InvalidInputError("Ange exakt en av --radius-km och --radius-min.")
     radius_value = radius_km if radius_km is not None else radius_min
@@ -847,19 +976,25 @@ def run_checkpoints(
             settlements = None
     elif boundary:
         area = Area.from_geojson(boundary)
-    _log(f"Läser vägnät{' för ' + area.name if area else ''}…")
-    network = load_network(area, "drive", osm_file)
-    if network.edges.empty:
-        raise InvalidInputError("Området saknar bilvägar att planera på.")
+    _log(f"Läser {'vägnät' if kind == 'drive' else 'leder'}{' för ' + area.name if area else ''}…")
+    # Terrain plans also read the roads (one pass over a file) to find where trails meet them.
+    kinds = (kind,) if kind == "drive" else (kind, "drive")
+    nets = load_networks(area, kinds, osm_file)
+    net, roads = nets[kind], nets.get("drive")
+    if net.edges.empty:
+        raise AreaNotCoveredError(EMPTY_NETWORK_MESSAGE[kind])
+    if kind in TERRAIN_KINDS:
+        population_threshold = None
     features = load_features(area, osm_file) if candidates is None else None
     t_load = time.perf_counter() - t0
 
     user_cands = read_points(candidates, "kandidatfilen") if candidates else None
     fixed_pts = read_points(fixed, "filen med fasta platser") if fixed else None
     exclude_geom = Area.from_geojson(exclude) if exclude else None
-    _log(f"Planerar {count} kontroller på {network.total_length_km:.0f} km väg…")
+    what = "väg" if kind == "drive" else "led"
+    _log(f"Planerar {count} kontroller på {net.total_length_km:.0f} km {what}…")
     plan = plan_checkpoints(
-        network,
+        net,
         count,
         radius,
         mode=mode,
@@ -874,10 +1009,9 @@ def run_checkpoints(
         method="exact" if exact else "heuristic",
         seed=seed,
         area=area,
+        roads=roads if kind in TERRAIN_KINDS else None,
     )
-    metrics = spread_metrics(
-        network, plan.sites, radius, settlements, mode=mode, pieces=plan.pieces
-    )
+    metrics = spread_metrics(net, plan.sites, radius, settlements, mode=mode, pieces=plan.pieces)
     total = time.perf_counter() - t0
     sites_wgs = plan.sites.to_crs("EPSG:4326")
     output = {

@@ -25,18 +25,27 @@ from geodata.network import Network
 PIECE_LENGTH_M = 250.0
 #: Sources per Dijkstra call: csgraph returns a dense sources × nodes array.
 _CHUNK = 256
+#: Patrol speeds (km/h) on terrain networks, used for every edge whatever is tagged: a
+#: ``maxspeed`` on a track is a car limit and skoterleder carry none. 30 km/h is a car or ATV
+#: on a gravel forest road; 40 km/h is a snowmobile patrol's average on a marked trail
+#: (well below the 70 km/h terrain limit, since trails wind and cross lakes and roads).
+TERRAIN_SPEED_KMH = {"track": 30.0, "snowmobile": 40.0}
 
 
 def edge_weights(network: Network, mode: str = "length") -> np.ndarray:
-    """Weight of every edge: metres (``length``) or seconds of driving (``time``).
+    """Weight of every edge: metres (``length``) or seconds of travel (``time``).
 
-    Speeds come from ``maxspeed`` or, where untagged, ``DEFAULT_SPEED_KMH`` by road class.
+    Road speeds come from ``maxspeed`` or, where untagged, ``DEFAULT_SPEED_KMH`` by road
+    class; terrain networks (``track``, ``snowmobile``) use ``TERRAIN_SPEED_KMH`` throughout.
     """
     length = network.edges["length"].to_numpy(float)
     if mode == "length":
         return length
     if mode != "time":
         raise ValueError(f"unknown weight mode {mode!r}")
+    terrain = TERRAIN_SPEED_KMH.get(getattr(network, "kind", "drive"))
+    if terrain is not None:
+        return length / (terrain / 3.6)
     default = (
         network.edges["highway"].map(lambda h: DEFAULT_SPEED_KMH.get(base_class(h), 50.0))
         if "highway" in network.edges

@@ -42,16 +42,25 @@ def register(app: typer.Typer) -> None:
         weighting: str = typer.Option("length", "--weighting", help="length, class, population"),
         exact: bool = typer.Option(False, "--exact", help="Exakt lösning med HiGHS."),
         seed: int = typer.Option(0, "--seed", help="Frö för likvärdiga val."),
+        network: str = typer.Option(
+            "road",
+            "--network",
+            help="Vägnät att planera på: road (bilvägar), snowmobile (skoterleder, "
+            "skoterövervakning) eller track (skogs- och traktorvägar, kontroller i terräng).",
+        ),
         out: Path | None = typer.Option(None, "--out", help="Skriv platserna som GeoJSON."),
         map_path: Path | None = typer.Option(None, "--map", help="Skriv täckningskarta (HTML)."),
         as_json: bool = typer.Option(False, "--json", help="Skriv resultatet som JSON."),
     ) -> None:
-        """Sprid K trafikkontroller över kommunens vägnät (maximal täckning)."""
+        """Sprid K kontroller över kommunens vägnät eller leder i terräng (maximal täckning).
+
+        --radius-min räknar i terräng med 30 km/h på skogsvägar och 40 km/h på skoterleder.
+        """
         if weighting not in ("length", "class", "population"):
             raise InvalidInputError("--weighting ska vara length, class eller population.")
         plan, metrics, output = run_checkpoints(
             kommun, boundary, osm_file, count, radius_km, radius_min, candidates, fixed,
-            exclude, min_separation_km, weighting, exact, seed,
+            exclude, min_separation_km, weighting, exact, seed, network=network,
         )  # fmt: skip
         if out:
             write_geojson(plan, out)
@@ -65,9 +74,10 @@ def register(app: typer.Typer) -> None:
             print(json.dumps(output, ensure_ascii=False))
             return
         m = output["metrics"]
+        what = "väg" if network == "road" else "led"
         _log(
             f"{len(output['sites'])} kontroller täcker {m['road_km_covered']:.0f} av "
-            f"{m['road_km_total']:.0f} km väg ({100 * m['share_road_km_covered']:.1f} %); "
+            f"{m['road_km_total']:.0f} km {what} ({100 * m['share_road_km_covered']:.1f} %); "
             f"största lucka {m['largest_gap_km']:.1f} km."
         )
         for site in output["sites"]:
