@@ -466,34 +466,26 @@ class Round:
         """GPX 1.1: the route as a track, the stops as numbered waypoints with arrival times."""
         import gpxpy.gpx
 
-        gpx = gpxpy.gpx.GPX()
-        gpx.creator = "Löftesplan"
-        gpx.name = self.title
-        gpx.description = f"{self.length_km:.2f} km. {self.attribution}"
-        track = gpxpy.gpx.GPXTrack(name=self.title)
-        segment = gpxpy.gpx.GPXTrackSegment()
-        segment.points.extend(
-            gpxpy.gpx.GPXTrackPoint(latitude=lat, longitude=lon)
-            for lon, lat in self.coords_wgs84.tolist()
+        from service.gpx import route_gpx
+
+        return route_gpx(
+            self.title,
+            f"{self.length_km:.2f} km. {self.attribution}",
+            self.coords_wgs84,
+            self.start,
+            "0 Start och mål",
+            (
+                gpxpy.gpx.GPXWaypoint(
+                    latitude=s.lat,
+                    longitude=s.lon,
+                    name=f"{s.order} {s.name}"[:60],
+                    time=s.arrival,
+                    description=f"Ankomst {s.arrival:%H:%M}, öppettider: "
+                    f"{s.opening_hours or 'okänt'}",
+                )
+                for s in self.stops
+            ),
         )
-        track.segments.append(segment)
-        gpx.tracks.append(track)
-        gpx.waypoints.append(
-            gpxpy.gpx.GPXWaypoint(
-                latitude=self.start[1], longitude=self.start[0], name="0 Start och mål"
-            )
-        )
-        gpx.waypoints.extend(
-            gpxpy.gpx.GPXWaypoint(
-                latitude=s.lat,
-                longitude=s.lon,
-                name=f"{s.order} {s.name}"[:60],
-                time=s.arrival,
-                description=f"Ankomst {s.arrival:%H:%M}, öppettider: {s.opening_hours or 'okänt'}",
-            )
-            for s in self.stops
-        )
-        return gpx.to_xml(version="1.1")
 
 
 def _skipped(places: gpd.GeoDataFrame, index: np.ndarray, reason: str) -> pd.DataFrame:

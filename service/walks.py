@@ -402,34 +402,26 @@ class WalkRoute:
         """GPX 1.1 with the loop as a track and the stops as numbered waypoints."""
         import gpxpy.gpx
 
-        gpx = gpxpy.gpx.GPX()
-        gpx.creator = "Löftesplan"
-        gpx.name = f"Trygghetsvandring {self.area_name}".strip()
-        gpx.description = f"{self.length_km:.2f} km. {self.attribution}"
-        track = gpxpy.gpx.GPXTrack(name=gpx.name)
-        segment = gpxpy.gpx.GPXTrackSegment()
-        segment.points.extend(
-            gpxpy.gpx.GPXTrackPoint(latitude=lat, longitude=lon)
-            for lon, lat in self.coords_wgs84.tolist()
+        from service.gpx import route_gpx
+
+        name = f"Trygghetsvandring {self.area_name}".strip()
+        return route_gpx(
+            name,
+            f"{self.length_km:.2f} km. {self.attribution}",
+            self.coords_wgs84,
+            self.start,
+            "0 Samlingsplats",
+            (
+                gpxpy.gpx.GPXWaypoint(
+                    latitude=s.lat,
+                    longitude=s.lon,
+                    name=f"{s.order} {s.name}"[:60],
+                    description=s.reason,
+                    type=s.kind,
+                )
+                for s in self.stops
+            ),
         )
-        track.segments.append(segment)
-        gpx.tracks.append(track)
-        gpx.waypoints.append(
-            gpxpy.gpx.GPXWaypoint(
-                latitude=self.start[1], longitude=self.start[0], name="0 Samlingsplats"
-            )
-        )
-        gpx.waypoints.extend(
-            gpxpy.gpx.GPXWaypoint(
-                latitude=s.lat,
-                longitude=s.lon,
-                name=f"{s.order} {s.name}"[:60],
-                description=s.reason,
-                type=s.kind,
-            )
-            for s in self.stops
-        )
-        return gpx.to_xml(version="1.1")
 
 
 # --------------------------------------------------------------------------- planning

@@ -41,3 +41,16 @@ def add_attribution(fmap: folium.Map, labels: list[str]) -> None:
     """Footer with every source and its data date (required wherever the data is shown)."""
     text = " · ".join(html.escape(label) for label in dict.fromkeys(labels) if label)
     add_panel(fmap, f"Källor: {text}", "bottomright", "lp-attribution")
+
+
+def number_icon(label: int | str, colour: str = "#08306b") -> folium.DivIcon:
+    """A round numbered marker for ordered stops (walks, rounds)."""
+    return folium.DivIcon(
+        icon_size=(24, 24),
+        icon_anchor=(12, 12),
+        html=(
+            f'<div style="background:{colour};color:#fff;border:2px solid #fff;'
+            "border-radius:12px;width:24px;height:24px;text-align:center;"
+            f'font:bold 12px/20px sans-serif;box-shadow:0 0 3px #000">{label}</div>'
+        ),
+    )

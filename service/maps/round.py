@@ -7,22 +7,10 @@ from typing import Any
 
 import folium
 
-from service.maps._base import add_attribution, add_legend
+from service.maps._base import add_attribution, add_legend, number_icon
 
 ROUTE = "#08519c"
 STOP = "#d94801"
-
-
-def _number_icon(number: int) -> folium.DivIcon:
-    return folium.DivIcon(
-        html=(
-            f'<div style="background:{STOP};color:white;border-radius:50%;width:22px;'
-            "height:22px;line-height:22px;text-align:center;font:bold 12px sans-serif;"
-            f'border:2px solid white;box-shadow:0 0 3px #333">{number}</div>'
-        ),
-        icon_size=(22, 22),
-        icon_anchor=(11, 11),
-    )
 
 
 def round_map(plan: Any, extra_attribution: list[str] | None = None) -> folium.Map:
@@ -62,7 +50,7 @@ def round_map(plan: Any, extra_attribution: list[str] | None = None) -> folium.M
         )
         folium.Marker(
             [stop.lat, stop.lon],
-            icon=_number_icon(stop.order),
+            icon=number_icon(stop.order, STOP),
             tooltip=f"{stop.order}. {stop.name} ({stop.arrival:%H:%M})",
             popup=folium.Popup(popup, max_width=280),
         ).add_to(stops)

@@ -8,25 +8,13 @@ from typing import Any
 import folium
 
 from geodata import OSM_ATTRIBUTION
-from service.maps._base import add_attribution, add_legend
+from service.maps._base import add_attribution, add_legend, number_icon
 
 ROUTE = "#2c7fb8"
 UNLIT = "#d7301f"
 UNKNOWN_LIT = "#fdae61"
 START = "#238b45"
 STATUS_COLOURS = {"open": "#d7301f", "planned": "#fe9929", "done": "#1a9850"}
-
-
-def _number_icon(number: int | str, colour: str = "#08306b") -> folium.DivIcon:
-    return folium.DivIcon(
-        icon_size=(24, 24),
-        icon_anchor=(12, 12),
-        html=(
-            f'<div style="background:{colour};color:#fff;border:2px solid #fff;'
-            "border-radius:12px;width:24px;height:24px;text-align:center;"
-            f'font:bold 12px/20px sans-serif;box-shadow:0 0 3px #000">{number}</div>'
-        ),
-    )
 
 
 def walk_map(route: Any, tiles: str | None = "OpenStreetMap") -> folium.Map:
@@ -69,7 +57,7 @@ def walk_map(route: Any, tiles: str | None = "OpenStreetMap") -> folium.Map:
     dark.add_to(fmap)
     folium.Marker(
         [route.start[1], route.start[0]],
-        icon=_number_icon("S", START),
+        icon=number_icon("S", START),
         tooltip="Samlingsplats (start och mål)",
     ).add_to(fmap)
     for stop in route.stops:
@@ -79,7 +67,7 @@ def walk_map(route: Any, tiles: str | None = "OpenStreetMap") -> folium.Map:
         )
         folium.Marker(
             [stop.lat, stop.lon],
-            icon=_number_icon(stop.order),
+            icon=number_icon(stop.order),
             tooltip=f"{stop.order}. {stop.name}",
             popup=folium.Popup(popup, max_width=260),
         ).add_to(fmap)
