@@ -6,7 +6,7 @@ Routers call these; they never build rows themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -419,3 +419,22 @@ def _local(moment: datetime) -> datetime:
     """Swedish local time; SQLite hands back naive UTC."""
     aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
     return aware.astimezone(LOCAL_TIME)
+
+
+def public_progress(
+    session: Session, municipality_code: str, delay_hours: int
+) -> list[dict[str, Any]]:
+    """Each stored promise with its activities' progress, counting work older than the delay."""
+    now = datetime.now(UTC)
+    until = now - timedelta(hours=delay_hours)
+    executed = executed_points(session, municipality_code)
+    return [
+        {
+            "id": p.id,
+            "title": p.title,
+            "period_start": p.period_start,
+            "period_end": p.period_end,
+            "activities": progress_of(session, p, executed, until, now.date()),
+        }
+        for p in workspace_promises(session, municipality_code)
+    ]

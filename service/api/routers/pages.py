@@ -25,8 +25,8 @@ from service.crud import (
     load_promise,
     plan_sites,
     progress_of,
+    public_progress,
     schedule_of,
-    workspace_promises,
 )
 from service.followup import public_aggregate
 from service.maps.assets import use_local_assets
@@ -62,19 +62,7 @@ def municipality_page(
 ) -> HTMLResponse:
     """A municipality's promises with progress (public: counts only, after the delay)."""
     found = find_municipality(municipality)
-    now = datetime.now(UTC)
-    visible_until = now - timedelta(hours=settings.public_delay_hours)
-    executed = executed_points(session, found.code)
-    promises = [
-        {
-            "id": p.id,
-            "title": p.title,
-            "period_start": p.period_start,
-            "period_end": p.period_end,
-            "progress": progress_of(session, p, executed, visible_until, now.date()),
-        }
-        for p in workspace_promises(session, found.code)
-    ]
+    promises = public_progress(session, found.code, settings.public_delay_hours)
     return templates.TemplateResponse(
         request,
         "municipality.html",

@@ -10,8 +10,9 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter
 
 from geodata.municipalities import find_municipality
+from service import crud
 from service.api.deps import SessionDep, SettingsDep
-from service.crud import executed_points, progress_of, workspace_promises
+from service.crud import executed_points
 from service.followup import public_aggregate
 
 router = APIRouter(prefix="/api/public", tags=["publikt"])
@@ -33,24 +34,12 @@ def public_executed(
 
 
 @router.get("/{municipality}/progress")
-def public_progress(
+def promise_progress(
     municipality: str, session: SessionDep, settings: SettingsDep
 ) -> dict[str, object]:
     """Each promise's activities: promised minimum, done so far (after the delay), status."""
     found = find_municipality(municipality)
-    now = datetime.now(UTC)
-    until = now - timedelta(hours=settings.public_delay_hours)
-    executed = executed_points(session, found.code)
     return {
         "municipality": {"code": found.code, "name": found.name},
-        "promises": [
-            {
-                "id": p.id,
-                "title": p.title,
-                "period_start": p.period_start,
-                "period_end": p.period_end,
-                "activities": progress_of(session, p, executed, until, now.date()),
-            }
-            for p in workspace_promises(session, found.code)
-        ],
+        "promises": crud.public_progress(session, found.code, settings.public_delay_hours),
     }
