@@ -41,10 +41,9 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         pool: dict[str, int] = {}
         if make_url(url).database not in (None, "", ":memory:"):
-            # No cap on the pool: a request's session is closed by a sync dependency that
-            # needs a worker thread of its own, so under load (50 clients) all workers could
-            # wait for a connection that only a waiting close would free: a deadlock that
-            # ended in 30 s pool timeouts (500). SQLite connections to a file are cheap.
+            # No cap on the pool: with the default cap (5 + 10), 50 concurrent clients (wrk)
+            # left requests waiting out the 30 s pool timeout, then 500. SQLite connections to
+            # a file are cheap.
             pool = {"pool_size": 10, "max_overflow": -1}
         engine = create_engine(
             url,
