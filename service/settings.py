@@ -18,6 +18,8 @@ class Settings(GeodataSettings):
     public_delay_hours: int = 24
     #: Request bodies larger than this are refused with 413.
     max_body_bytes: int = Field(default=2_000_000, ge=1_000)
+    #: Public answers are served from memory this long (0 turns the cache off).
+    public_cache_s: float = Field(default=30.0, ge=0)
     #: Hexagon size for public aggregation (metres, flat-to-flat).
     public_hex_m: int = 5_000
 

@@ -228,3 +228,16 @@ def test_follow_up_report_is_printable_swedish_and_per_promise(client, planner):
     assert "2021-01-01" in report.text  # the period the parser read
     assert "Tidigare uppföljning" in report.text  # Strömsund's "Så gick det" section
     assert client.get(f"/kommun/2321/uppfoljning/{promise_id}").status_code == 404
+
+
+def test_public_cache_is_cleared_by_a_write(client, planner):
+    before = client.get("/api/public/1783/executed").json()
+    again = client.get("/api/public/1783/executed").json()  # served from the cache
+    assert again == before
+    old = (datetime.now(UTC) - timedelta(days=5)).isoformat()
+    body = {"happened_at": old, "lat": 60.03, "lon": 13.69, "settlement": "Hagfors"}
+    assert (
+        client.post("/api/workspaces/1783/executed", json=body, headers=planner).status_code == 201
+    )
+    after = client.get("/api/public/1783/executed").json()
+    assert sum(a["count"] for a in after["areas"]) == sum(a["count"] for a in before["areas"]) + 1

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geodata.errors import LoftesplanError
+from service.api.cache import PublicResponseCache
 from service.api.routers import auth, executed, public, workspaces
 from service.settings import Settings, get_service_settings
 from service.store import engine_for
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _include_optional(app)
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(PublicResponseCache, ttl_s=settings.public_cache_s)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
 
