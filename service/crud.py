@@ -381,7 +381,10 @@ def plan_coverage(session: Session, plan: CheckpointPlan) -> dict[str, Any]:
         raise InvalidInputError(f"Planen är inte klar (status: {plan.status}).")
     workspace = session.get(Workspace, plan.workspace_id)
     area = plan_area(plan, workspace.municipality_code)
-    network = load_network(area, "drive", plan.params.get("osm_file_path"))
+    from service.checkpoints import NETWORK_CHOICES
+
+    kind = NETWORK_CHOICES[plan.params.get("network", "road")]
+    network = load_network(area, kind, plan.params.get("osm_file_path"))
     params = plan.params
     mode, radius = (
         ("length", params["radius_km"] * 1000.0)
@@ -392,7 +395,7 @@ def plan_coverage(session: Session, plan: CheckpointPlan) -> dict[str, Any]:
     executed = [
         (e.lon, e.lat)
         for e in executed_of(session, workspace.id)
-        if e.kind == "traffic_control" and e.lat is not None and area_contains(area, e)
+        if e.kind == _EXECUTED_KIND[kind] and e.lat is not None and area_contains(area, e)
     ]
 
     def metrics(points: list[tuple[float, float]]) -> dict[str, Any] | None:
@@ -408,6 +411,14 @@ def plan_coverage(session: Session, plan: CheckpointPlan) -> dict[str, Any]:
         "radius": {"mode": mode, "value": radius},
         "attribution": network.provenance.label,
     }
+
+
+#: Which executed activities a plan on each network is compared with.
+_EXECUTED_KIND = {
+    "drive": "traffic_control",
+    "snowmobile": "terrain_surveillance",
+    "track": "terrain_surveillance",
+}
 
 
 def area_contains(area: Area | None, activity: ExecutedActivity) -> bool:

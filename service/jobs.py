@@ -37,6 +37,7 @@ def planner_arguments(plan: CheckpointPlan, municipality_code: str) -> dict[str,
         "weighting": params.get("weighting", "length"),
         "exact": params.get("exact", False),
         "seed": params.get("seed", 0),
+        "network": params.get("network", "road"),
     }
     if params.get("boundary"):
         args["boundary"] = params["boundary"]

@@ -42,6 +42,9 @@ class PlanIn(BaseModel):
     whole_file: bool = Field(default=False, description="Plan over the OSM file's own extent")
     min_separation_km: float | None = Field(default=None, gt=0, le=100)
     weighting: Literal["length", "class", "population"] = "length"
+    network: Literal["road", "snowmobile", "track"] = Field(
+        default="road", description="road, or terrain: snowmobile trails or forest tracks"
+    )
     exact: bool = False
     seed: int = Field(default=0, ge=0, le=2**31)
     promise_id: int | None = Field(default=None, ge=1, le=2**62)
