@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -16,8 +17,12 @@ from tests.conftest import PROMISES
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory: pytest.TempPathFactory):
-    db = tmp_path_factory.mktemp("db") / "loftesplan.db"
-    return create_app(Settings(database_url=f"sqlite:///{db}", max_body_bytes=500_000))
+    # LOFTESPLAN_TEST_DATABASE_URL runs the same tests on another database (PostgreSQL);
+    # it must point at an empty database.
+    url = os.environ.get("LOFTESPLAN_TEST_DATABASE_URL")
+    if not url:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'loftesplan.db'}"
+    return create_app(Settings(database_url=url, max_body_bytes=500_000))
 
 
 @pytest.fixture(scope="module")
@@ -49,12 +54,11 @@ def test_password_flow_issues_a_working_token(client, planner):
 
 
 def test_tokens_and_passwords_are_hashed_at_rest(app, planner):
-    import sqlite3
+    from sqlalchemy import text
 
-    url = str(app.state.engine.url).removeprefix("sqlite:///")
-    with sqlite3.connect(url) as db:
-        stored = [r[0] for r in db.execute("select token_hash from apitoken")]
-        passwords = [r[0] for r in db.execute("select password_hash from user")]
+    with app.state.engine.connect() as db:
+        stored = [r[0] for r in db.execute(text("select token_hash from apitoken"))]
+        passwords = [r[0] for r in db.execute(text('select password_hash from "user"'))]
     token = planner["Authorization"].split()[1]
     assert token not in stored and len(stored[0]) == 64
     assert all(p.startswith("scrypt$") and "korrekt-hast" not in p for p in passwords)
