@@ -92,6 +92,8 @@ def coverage_map(
     Layers: Kommungräns/Område, Vägar inom räckhåll, Vägar utom räckhåll, Kontroller,
     Kandidatplatser (hidden by default), Tätorter; plus a metrics panel, legend and sources.
     """
+    # Terrain plans run on trails, not roads: say "led" where the map would say "väg".
+    way, ways = ("väg", "vägar") if plan.network.kind == "drive" else ("led", "leder")
     sites = plan.sites.to_crs(WGS84)
     centre = sites.geometry.union_all().centroid if len(sites) else None
     bounds = plan.network.edges.to_crs(WGS84).total_bounds
@@ -127,8 +129,8 @@ def coverage_map(
         else f"{plan.radius / 60:.0f} min"
     )
     for geom, name, colour in (
-        (covered, f"Vägar inom {radius_txt} (täckt)", COVERED),
-        (uncovered, "Vägar utom räckhåll (inte täckt)", NOT_COVERED),
+        (covered, f"{ways.capitalize()} inom {radius_txt} (täckt)", COVERED),
+        (uncovered, f"{ways.capitalize()} utom räckhåll (inte täckt)", NOT_COVERED),
     ):
         group = folium.FeatureGroup(name=name)
         folium.GeoJson(
@@ -167,8 +169,8 @@ def coverage_map(
         popup = (
             f"<b>Kontroll {int(row['id'])}</b><br>"
             f"Varför vald: {html.escape(str(row['reason']))}<br>"
-            f"Väg: {html.escape(_road_label(row))}<br>"
-            f"Täcker {_fmt(row['road_km_covered'])} km väg inom {radius_txt}"
+            f"{way.capitalize()}: {html.escape(_road_label(row))}<br>"
+            f"Täcker {_fmt(row['road_km_covered'])} km {way} inom {radius_txt}"
         )
         folium.CircleMarker(
             [pt.y, pt.x],
@@ -213,7 +215,11 @@ def coverage_map(
     add_legend(
         fmap,
         "Teckenförklaring",
-        [(COVERED, "väg inom räckhåll"), (NOT_COVERED, "väg utom räckhåll"), (SITE, "kontroll")],
+        [
+            (COVERED, f"{way} inom räckhåll"),
+            (NOT_COVERED, f"{way} utom räckhåll"),
+            (SITE, "kontroll"),
+        ],
     )
     add_attribution(fmap, labels)
     folium.LayerControl(collapsed=False).add_to(fmap)
