@@ -25,7 +25,15 @@ WALK_EXCLUDED_HIGHWAYS = frozenset(
     }
 )  # fmt: skip
 EXCLUDED_SERVICE = frozenset(
-    {"parking_aisle", "driveway", "private", "emergency_access", "alley", "parking", "drive-through"}
+    {
+        "parking_aisle",
+        "driveway",
+        "private",
+        "emergency_access",
+        "alley",
+        "parking",
+        "drive-through",
+    }
 )
 NO_ACCESS = frozenset({"no", "private"})
 FOOT_OK = frozenset({"yes", "designated", "permissive", "official"})

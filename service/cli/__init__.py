@@ -28,6 +28,7 @@ err_console = Console(stderr=True)
 def _root() -> None:
     """Plan and follow up medborgarlöften: checkpoints, safety walks, coverage maps."""
 
+
 _COMMAND_MODULES = (
     "municipalities",
     "data",
