@@ -39,3 +39,19 @@ def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str):
+    """Run ``loftesplan checkpoints ARGS`` through the real entry point; (exit code, out, err)."""
+    import sys
+
+    from service.cli import main
+
+    monkeypatch.setattr(sys, "argv", ["loftesplan", "checkpoints", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import geopandas as gpd
 import numpy as np
@@ -24,6 +23,7 @@ from service.checkpoints import (
     plan_checkpoints,
 )
 from tests.conftest import OSLO, RHEIN_NECKAR
+from tests.conftest import run_cli as _cli
 
 
 @pytest.fixture(scope="module")
@@ -179,19 +179,6 @@ def test_bad_requests_raise_clear_errors(oslo, k, radius, error) -> None:
     with pytest.raises(error) as info:
         plan_checkpoints(net, k, radius, features=feats)
     assert str(info.value)
-
-
-def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    from service.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["loftesplan", "checkpoints", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_json_and_map(monkeypatch, capsys, tmp_path) -> None:

@@ -8,7 +8,6 @@ file (a few hundred metres); Rhein-Neckar, Stockholm and Helsinki have none.
 from __future__ import annotations
 
 import json
-import sys
 
 import numpy as np
 import pytest
@@ -27,6 +26,7 @@ from service.checkpoints import (
 from service.coverage import spread_metrics
 from service.network import TERRAIN_SPEED_KMH, DistanceGraph, Locations, edge_weights
 from tests.conftest import OSLO, PORTO, STOCKHOLM
+from tests.conftest import run_cli as _cli
 
 #: A forested stretch east of Porto (Valongo/Gondomar) with many tracks.
 PORTO_EAST = (-8.45, 41.11, -8.38, 41.18)
@@ -101,19 +101,6 @@ def test_terrain_heuristic_matches_exact(track_plan) -> None:
     exact = MaximalCovering(problem, 12).solve("exact")
     assert exact.objective >= plan.solution.objective - 1e-6
     assert plan.solution.objective >= 0.995 * exact.objective
-
-
-def _cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
-    from service.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["loftesplan", "checkpoints", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def test_cli_plans_on_oslo_tracks(monkeypatch, capsys) -> None:
