@@ -20,8 +20,6 @@ class Settings(GeodataSettings):
     max_body_bytes: int = Field(default=2_000_000, ge=1_000)
     #: Public answers are served from memory this long (0 turns the cache off).
     public_cache_s: float = Field(default=30.0, ge=0)
-    #: Hexagon size for public aggregation (metres, flat-to-flat).
-    public_hex_m: int = 5_000
 
     def allowed_osm_file(self, name: str | None) -> Path | None:
         """An OSM file a client names, only if it lies in the shared or data directory.
