@@ -17,7 +17,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geodata.errors import LoftesplanError
 from service.api.cache import PublicResponseCache
-from service.api.routers import auth, executed, public, workspaces
+from service.api.routers import (
+    auth,
+    executed,
+    pages,
+    plans,
+    promises,
+    public,
+    walks,
+    workspaces,
+)
 from service.settings import Settings, get_service_settings
 from service.store import engine_for
 
@@ -122,25 +131,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Liveness check."""
         return {"status": "ok"}
 
-    for router in (auth.router, workspaces.router, executed.router, public.router):
-        app.include_router(router)
-    _include_optional(app)
+    for module in (auth, workspaces, promises, plans, executed, walks, public, pages):
+        app.include_router(module.router)
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(PublicResponseCache, ttl_s=settings.public_cache_s)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app
-
-
-def _include_optional(app: FastAPI) -> None:
-    """Routers over library modules that land one by one."""
-    import importlib
-
-    for name in ("promises", "plans", "walks", "pages"):
-        try:
-            module = importlib.import_module(f"service.api.routers.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"service.api.routers.{name}":
-                continue
-            raise
-        app.include_router(module.router)

@@ -44,13 +44,7 @@ _COMMAND_MODULES = (
 
 def _register() -> None:
     for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"service.cli.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"service.cli.{name}":
-                continue  # not built yet
-            raise
-        module.register(app)
+        importlib.import_module(f"service.cli.{name}").register(app)
 
 
 _register()
