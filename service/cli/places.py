@@ -17,7 +17,7 @@ console = Console()
 def register(app: typer.Typer) -> None:
     """Add the commands to ``app``."""
 
-    @app.command()
+    @app.command(help="Lägg ut en svensk platsbeskrivning i en kommun (ort, gata, väg, plats).")
     def geocode(
         phrase: str = typer.Argument(..., help='Platsbeskrivning, t.ex. "Storgatan i Hoting".'),
         kommun: str = typer.Option(..., "--kommun", help="Kommunens namn eller kod."),
@@ -37,7 +37,9 @@ def register(app: typer.Typer) -> None:
             table.add_row(key, "" if value is None else str(value))
         console.print(table)
 
-    @app.command()
+    @app.command(
+        help="Lista Polisens händelsenotiser i en kommun, var och en placerad utifrån texten."
+    )
     def events(
         kommun: str = typer.Option(..., "--kommun", help="Kommunens namn eller kod."),
         type_: list[str] = typer.Option(

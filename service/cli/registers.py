@@ -83,7 +83,7 @@ def _load_places(
 def register(app: typer.Typer) -> None:
     """Add the commands to ``app``."""
 
-    @app.command()
+    @app.command(help="Lista platser av ett slag i en kommun och matcha dem mot ett eget register.")
     def places(
         kind: str = typer.Argument(..., help=KIND_HELP),
         kommun: str | None = typer.Option(None, "--kommun", help="Kommunens namn eller kod."),
@@ -156,7 +156,9 @@ def register(app: typer.Typer) -> None:
                 for row in reg.unplaced.itertuples():
                     err_console.print(f"  rad {row.row}: {row.name}, {row.address}: {row.reason}")
 
-    @app.command("round")
+    @app.command(
+        "round", help="Planera en besöksrunda en kväll eller dag genom platser av ett slag."
+    )
     def round_(
         kind: str = typer.Argument(..., help="Platstyp, t.ex. utskänkningsställen."),
         kommun: str | None = typer.Option(None, "--kommun", help="Kommunens namn eller kod."),

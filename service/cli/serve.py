@@ -8,7 +8,7 @@ import typer
 def register(app: typer.Typer) -> None:
     """Add the command to ``app``."""
 
-    @app.command()
+    @app.command(help="Starta Löftesplans webbtjänst (API-dokumentation på /docs).")
     def serve(
         host: str = typer.Option("127.0.0.1", help="Address to listen on."),
         port: int = typer.Option(8000, help="Port to listen on."),

@@ -13,7 +13,7 @@ def register(app: typer.Typer) -> None:
     users = typer.Typer(help="Planerarkonton och API-nycklar för tjänsten.", no_args_is_help=True)
     app.add_typer(users, name="user")
 
-    @users.command("add")
+    @users.command("add", help="Skapa ett planerarkonto i tjänstens databas.")
     def add(
         username: str = typer.Argument(..., help="Användarnamn."),
         password: str = typer.Option(
@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
             create_user(session, username, password)
         typer.echo(f"Skapade planeraren {username}.")
 
-    @users.command("token")
+    @users.command("token", help="Skapa en API-nyckel (visas en gång; bara dess hash sparas).")
     def token(
         username: str = typer.Argument(..., help="Användarnamn."),
         name: str = typer.Option("cli", help="Vad nyckeln används till."),

@@ -14,7 +14,7 @@ from geodata.errors import InvalidInputError
 def register(app: typer.Typer) -> None:
     """Add the ``walk`` command to ``app``."""
 
-    @app.command()
+    @app.command(help="Planera en slinga för en trygghetsvandring förbi platser som känns otrygga.")
     def walk(
         settlement: str | None = typer.Option(
             None, "--settlement", help="Tätort att vandra i (kräver --kommun)."
