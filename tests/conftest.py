@@ -19,6 +19,15 @@ LANTMATERIET = SHARED / "geodata" / "lantmateriet"
 POLISEN_ARCHIVE = SHARED / "geodata" / "polisen" / "polisen-events-2022-2026.jsonl.gz"
 PROMISES = SHARED / "promises"
 
+#: The five seed municipalities of the real promise texts.
+SEEDS = {
+    "2321": "Åre",
+    "2313": "Strömsund",
+    "2560": "Älvsbyn",
+    "1783": "Hagfors",
+    "1761": "Hammarö",
+}
+
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     if not (OSM_DIR / "stockholm-norrmalm.osm.bz2").is_file():

@@ -13,15 +13,7 @@ import shapely
 from geodata.errors import DataUnavailableError, UnknownMunicipalityError
 from geodata.events import executed_checkpoints, geocode_events, read_archive
 from geodata.places import gazetteer
-from tests.conftest import POLISEN_ARCHIVE
-
-SEEDS = {
-    "2321": "Åre",
-    "2313": "Strömsund",
-    "2560": "Älvsbyn",
-    "1783": "Hagfors",
-    "1761": "Hammarö",
-}
+from tests.conftest import POLISEN_ARCHIVE, SEEDS
 
 #: Events whose text names a settlement, labelled by reading summary and body (id: place).
 LABELLED: dict[str, dict[int, str]] = {

@@ -22,15 +22,8 @@ from geodata.municipalities import (
     settlements,
 )
 from geodata.settings import get_settings
-from tests.conftest import LANTMATERIET
+from tests.conftest import LANTMATERIET, SEEDS
 
-SEEDS = {
-    "2321": "Åre",
-    "2313": "Strömsund",
-    "2560": "Älvsbyn",
-    "1783": "Hagfors",
-    "1761": "Hammarö",
-}
 SEED_SETTLEMENTS = {
     "2321": [("Järpen",), ("Duved", "Undersåker")],
     "2313": [("Hoting",), ("Hammerdal",)],
