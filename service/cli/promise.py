@@ -33,7 +33,7 @@ def parse(
     as_json: bool = typer.Option(False, "--json", help="Skriv ut utkastet som JSON."),
 ) -> None:
     """Läs ett medborgarlöfte (text med sidans menyer och kontaktrutor) till ett utkast."""
-    from service.promises import (
+    from service.followup.promises import (
         KIND_LABELS_SV,
         PER_LABELS_SV,
         RESPONSIBLE_LABELS_SV,

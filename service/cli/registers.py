@@ -185,8 +185,8 @@ def register(app: typer.Typer) -> None:
         """Plan one evening's or day's visit round through places of a kind."""
         from geodata.osm import load_network
         from geodata.registers import kind_label, register_places
-        from service.rounds import parse_date_time, plan_round
-        from service.walks import parse_latlon
+        from service.planning.rounds import parse_date_time, plan_round
+        from service.planning.walks import parse_latlon
 
         label = kind_label(kind)
         start_time = parse_date_time(day, clock)
@@ -215,7 +215,7 @@ def register(app: typer.Typer) -> None:
         if gpx is not None:
             gpx.write_text(plan.to_gpx(), encoding="utf-8")
         if map_file is not None:
-            from service.maps.round import round_map
+            from service.render.maps.round import round_map
 
             round_map(plan, extra).save(str(map_file))
         if as_json:

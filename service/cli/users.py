@@ -21,9 +21,9 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """Create a planner account in the service's database."""
-        from service.models import User
         from service.settings import get_service_settings
-        from service.store import create_user, engine_for, session_scope
+        from service.store.db import create_user, engine_for, session_scope
+        from service.store.models import User
 
         if len(password) < 8:
             raise InvalidInputError("Lösenordet måste ha minst 8 tecken.")
@@ -40,9 +40,9 @@ def register(app: typer.Typer) -> None:
         name: str = typer.Option("cli", help="Vad nyckeln används till."),
     ) -> None:
         """Issue an API token (printed once; only its hash is stored)."""
-        from service.models import User
         from service.settings import get_service_settings
-        from service.store import engine_for, issue_token, session_scope
+        from service.store.db import engine_for, issue_token, session_scope
+        from service.store.models import User
 
         engine = engine_for(get_service_settings().resolved_database_url)
         with session_scope(engine) as session:

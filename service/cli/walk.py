@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Skriv resultatet som JSON."),
     ) -> None:
         """Plan a safety-walk loop (trygghetsvandring) past places that feel unsafe."""
-        from service import walks
+        from service.planning import walks
 
         if length_km is not None and minutes is not None:
             raise InvalidInputError("Ange antingen --length-km eller --minutes, inte båda.")
@@ -78,7 +78,7 @@ def register(app: typer.Typer) -> None:
             gpx.write_text(route.to_gpx(), encoding="utf-8")
             written.append(gpx)
         if map_path:
-            from service.maps.walk import walk_map
+            from service.render.maps.walk import walk_map
 
             walk_map(route).save(str(map_path))
             written.append(map_path)

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from sqlmodel import select
 
 from service.api.deps import SessionDep
-from service.models import User
-from service.store import issue_token, verify_password
+from service.store.db import issue_token, verify_password
+from service.store.models import User
 
 router = APIRouter(prefix="/api", tags=["inloggning"])
 

@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
 from service.api.deps import PlannerDep, SessionDep
-from service.crud import NotFoundError, get_or_404, import_police_events
-from service.models import ActivityRow, ExecutedActivity, PromiseRow
-from service.store import audit, workspace_for
+from service.store.crud import NotFoundError, get_or_404, import_police_events
+from service.store.db import audit, workspace_for
+from service.store.models import ActivityRow, ExecutedActivity, PromiseRow
 
 SWEDISH_TIME = ZoneInfo("Europe/Stockholm")
 

@@ -18,7 +18,11 @@ from geodata.municipalities import (
     settlements,
 )
 from service.api.deps import TOKEN_COOKIE, PlannerDep, SessionDep, SettingsDep
-from service.crud import (
+from service.followup.progress import public_aggregate
+from service.followup.promises import KIND_LABELS_SV
+from service.render.maps.assets import use_local_assets
+from service.render.maps.public import public_map
+from service.store.crud import (
     NotFoundError,
     executed_points,
     get_or_404,
@@ -28,15 +32,11 @@ from service.crud import (
     public_progress,
     schedule_of,
 )
-from service.followup import public_aggregate
-from service.maps.assets import use_local_assets
-from service.maps.public import public_map
-from service.models import CheckpointPlan, PromiseRow, User, Workspace
-from service.promises import KIND_LABELS_SV
-from service.store import issue_token, verify_password
+from service.store.db import issue_token, verify_password
+from service.store.models import CheckpointPlan, PromiseRow, User, Workspace
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=Path(__file__).resolve().parent.parent.parent / "templates")
+templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "render" / "templates")
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -14,17 +14,17 @@ from pydantic import BaseModel, Field, model_validator
 
 from geodata.errors import InvalidInputError
 from service.api.deps import PlannerDep, SessionDep, SettingsDep
-from service.crud import (
+from service.planning.schedule import Campaign, SchedulePolicy, to_csv, to_ics
+from service.store.crud import (
     get_or_404,
     plan_coverage,
     plan_sites,
     replace_schedule,
     schedule_of,
 )
-from service.jobs import run_plan_job
-from service.models import CheckpointPlan
-from service.schedule import Campaign, SchedulePolicy, to_csv, to_ics
-from service.store import audit, workspace_for
+from service.store.db import audit, workspace_for
+from service.store.jobs import run_plan_job
+from service.store.models import CheckpointPlan
 
 router = APIRouter(tags=["kontrollplaner"])
 

@@ -8,9 +8,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from service.api.deps import PlannerDep, SessionDep
-from service.crud import load_promise, save_promise, update_activity, workspace_promises
-from service.promises import Promise, parse_promise
-from service.store import audit, workspace_for
+from service.followup.promises import Promise, parse_promise
+from service.store.crud import load_promise, save_promise, update_activity, workspace_promises
+from service.store.db import audit, workspace_for
 
 router = APIRouter(tags=["medborgarlöften"])
 

@@ -10,10 +10,10 @@ from datetime import UTC, datetime, timedelta
 from fastapi import APIRouter
 
 from geodata.municipalities import find_municipality
-from service import crud
 from service.api.deps import SessionDep, SettingsDep
-from service.crud import executed_points
-from service.followup import public_aggregate
+from service.followup.progress import public_aggregate
+from service.store import crud
+from service.store.crud import executed_points
 
 router = APIRouter(prefix="/api/public", tags=["publikt"])
 

@@ -9,12 +9,12 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from service.api.deps import PlannerDep, SessionDep, SettingsDep
-from service.crud import add_finding, findings_of, get_or_404, stored_route, update_finding
-from service.maps.assets import use_local_assets
-from service.maps.walk import findings_map, walk_map
-from service.models import WalkRow
-from service.store import audit, workspace_for
-from service.walks import parse_weights, plan_walk_in_area, render_protocol, walk_area
+from service.planning.walks import parse_weights, plan_walk_in_area, render_protocol, walk_area
+from service.render.maps.assets import use_local_assets
+from service.render.maps.walk import findings_map, walk_map
+from service.store.crud import add_finding, findings_of, get_or_404, stored_route, update_finding
+from service.store.db import audit, workspace_for
+from service.store.models import WalkRow
 
 router = APIRouter(tags=["trygghetsvandringar"])
 

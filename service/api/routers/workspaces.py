@@ -7,8 +7,8 @@ from pydantic import BaseModel
 from sqlmodel import select
 
 from service.api.deps import PlannerDep, SessionDep
-from service.models import Workspace
-from service.store import audit, workspace_for
+from service.store.db import audit, workspace_for
+from service.store.models import Workspace
 
 router = APIRouter(prefix="/api/workspaces", tags=["arbetsytor"])
 

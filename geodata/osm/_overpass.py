@@ -1,0 +1,209 @@
+"""Online backend: Overpass through OSMnx, converted to the same shapes as the file backend.
+
+OSMnx downloads, builds and simplifies the graph; :func:`graph_to_network` turns any OSMnx
+graph (from Overpass or ``ox.graph_from_xml``) into a :class:`~geodata.network.Network`
+with the file backend's columns and membership rules, so planners never see the difference.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import osmnx as ox
+import pandas as pd
+import shapely
+
+from geodata import WGS84, metric_crs_for
+from geodata.area import Area
+from geodata.errors import DataUnavailableError
+from geodata.network import Network, Provenance, empty_network
+from geodata.osm._file import _READ_KEYS, edge_attributes
+from geodata.osm.tags import FEATURE_RULES, FEATURE_TAGS, feature_kind, is_network_way
+from geodata.settings import get_settings
+
+#: Overpass filters wide enough for our rules in ``_tags``; the rules themselves are
+#: applied afterwards in :func:`graph_to_network` so both backends agree exactly.
+_OVERPASS_FILTERS = {
+    "drive": '["highway"]["area"!~"yes"]["highway"!~"footway|path|steps|cycleway|pedestrian|'
+    'track|bridleway|corridor|proposed|construction|abandoned|platform|raceway"]',
+    "walk": '["highway"]["area"!~"yes"]',
+    "snowmobile": '["snowmobile"~"yes|designated|permissive"]',
+    "track": '["highway"="track"]',
+}
+
+
+def configure_osmnx() -> None:
+    """Point OSMnx at our Overpass URL and cache, and keep the tags our edges carry."""
+    settings = get_settings()
+    ox.settings.useful_tags_way = sorted(set(ox.settings.useful_tags_way) | set(_READ_KEYS))
+    ox.settings.overpass_url = settings.overpass_url.removesuffix("/interpreter")
+    ox.settings.requests_timeout = settings.http_timeout_s
+    ox.settings.cache_folder = str(settings.cache_dir / "overpass")
+    ox.settings.log_console = False
+
+
+def _first(value: object) -> object:
+    """OSMnx keeps a list where simplification merged ways with different tags."""
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def graph_to_network(graph: nx.MultiDiGraph, kind: str, provenance: Provenance) -> Network:
+    """Convert an unprojected OSMnx graph into a :class:`Network` of ``kind``.
+
+    Parameters
+    ----------
+    graph
+        As returned by ``ox.graph_from_polygon`` or ``ox.graph_from_xml`` (WGS 84).
+    kind
+        Network kind; edges whose tags fail ``is_network_way(kind, ...)`` are dropped.
+    provenance
+        Stored on the result (its ``crs`` is set to the metric CRS chosen).
+    """
+    if graph.number_of_edges() == 0:
+        return empty_network(kind, provenance)
+    nodes, edges = ox.graph_to_gdfs(ox.convert.to_undirected(graph), fill_edge_geometry=True)
+    edges = edges.reset_index()
+    tags = edges.reindex(columns=list(_READ_KEYS)).map(_first)
+    tags = tags.astype(object).where(tags.notna(), None)
+    # OSMnx turns oneway into a bool; our rules and edge_attributes read the tag text.
+    tags["oneway"] = np.where(edges.get("oneway", False) == True, "yes", None)  # noqa: E712
+    keep = np.fromiter(
+        (is_network_way(kind, row) for row in tags.to_dict("records")), bool, len(tags)
+    )
+    edges, tags = edges[keep].reset_index(drop=True), tags[keep].reset_index(drop=True)
+    if edges.empty:
+        return empty_network(kind, provenance)
+
+    lon, lat = float(nodes["x"].median()), float(nodes["y"].median())
+    crs = metric_crs_for(lon, lat)
+    lines = gpd.GeoSeries(edges.geometry.to_numpy(), crs=WGS84).to_crs(crs).to_numpy()
+    used = pd.Index(np.unique(np.concatenate([edges["u"], edges["v"]])))
+    nodes = nodes.loc[used]
+    xy = gpd.GeoSeries(nodes.geometry.to_numpy(), crs=WGS84).to_crs(crs)
+    node_x = pd.Series(xy.x.to_numpy(), index=used)
+    node_y = pd.Series(xy.y.to_numpy(), index=used)
+    # Undirected edges may run v -> u; orient every geometry to start at its u node.
+    start = shapely.get_coordinates(shapely.get_point(lines, 0))
+    u_xy = np.column_stack([node_x.loc[edges["u"]], node_y.loc[edges["u"]]])
+    # Absolute tolerance only: a relative one would be metres at SWEREF northings.
+    flip = ~np.isclose(start, u_xy, rtol=0, atol=0.01).all(axis=1)
+    lines[flip] = shapely.reverse(lines[flip])
+
+    out_edges = gpd.GeoDataFrame(
+        {
+            "u": edges["u"].to_numpy(np.int64),
+            "v": edges["v"].to_numpy(np.int64),
+            "osmid": edges["osmid"].map(_first).to_numpy(np.int64),
+            "length": shapely.length(lines),
+            **edge_attributes(tags),
+        },
+        geometry=lines,
+        crs=crs,
+    )
+    out_nodes = gpd.GeoDataFrame(
+        {
+            "x": node_x.to_numpy(),
+            "y": node_y.to_numpy(),
+            "lon": nodes["x"].to_numpy(),
+            "lat": nodes["y"].to_numpy(),
+        },
+        geometry=shapely.points(node_x.to_numpy(), node_y.to_numpy()),
+        index=pd.Index(used.to_numpy(np.int64), name="node"),
+        crs=crs,
+    )
+    provenance.crs = crs
+    return Network(nodes=out_nodes, edges=out_edges, kind=kind, provenance=provenance)
+
+
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+def network_from_area(area: Area, kind: str) -> Network:
+    """Download the ``kind`` network of ``area`` from Overpass.
+
+    Raises
+    ------
+    DataUnavailableError
+        If Overpass cannot be reached or answers with an error.
+    """
+    configure_osmnx()
+    query = _OVERPASS_FILTERS[kind]
+    try:
+        graph = ox.graph_from_polygon(
+            area.wgs84, custom_filter=query, simplify=True, retain_all=True, truncate_by_edge=True
+        )
+    except ox._errors.InsufficientResponseError:
+        graph = nx.MultiDiGraph()
+    except Exception as exc:  # requests/HTTP errors: the user needs the same advice for all
+        raise DataUnavailableError(
+            f"Kunde inte hämta OSM-data för {area.name} från Overpass ({exc}). Försök igen "
+            "senare eller ange en lokal OSM-fil med --osm-file."
+        ) from exc
+    provenance = Provenance(source="overpass", detail=f"{query} i {area.name}", data_date=_today())
+    return graph_to_network(graph, kind, provenance)
+
+
+def _feature_tags() -> dict[str, bool | list[str]]:
+    # Bus platforms are matched by feature_kind outside FEATURE_RULES.
+    tags: dict[str, set[str] | bool] = {"public_transport": {"platform"}}
+    for rule in FEATURE_RULES.values():
+        for key, values in rule.items():
+            if values is None:
+                tags[key] = True
+            elif tags.get(key) is not True:
+                tags[key] = set(tags.get(key) or set()) | set(values)  # type: ignore[arg-type]
+    return {k: v if v is True else sorted(v) for k, v in tags.items()}  # type: ignore[arg-type]
+
+
+def features_to_frame(raw: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Convert OSMnx features (index ``element``, ``id``) to the file backend's columns."""
+    columns = ["kind", "osm_type", "osm_id", *FEATURE_TAGS]
+    if raw.empty:
+        return gpd.GeoDataFrame(columns=columns, geometry=[], crs=WGS84)
+    raw = raw.reset_index()
+    keys = sorted({k for rule in FEATURE_RULES.values() for k in rule} | {"bus"})
+    tags = raw.reindex(columns=keys).astype(object)
+    tags = tags.where(tags.notna(), None)
+    kinds = [
+        feature_kind({k: v for k, v in row.items() if v is not None})
+        for row in tags.to_dict("records")
+    ]
+    frame = raw.reindex(columns=list(FEATURE_TAGS)).astype(object)
+    frame = frame.where(frame.notna(), None)
+    frame.insert(0, "kind", kinds)
+    frame.insert(1, "osm_type", raw["element"].to_numpy())
+    frame.insert(2, "osm_id", raw["id"].to_numpy(np.int64))
+    gdf = gpd.GeoDataFrame(frame, geometry=raw.geometry.to_numpy(), crs=WGS84)
+    gdf = gdf[gdf["kind"].notna()].reset_index(drop=True)
+    if gdf.empty:
+        return gdf
+    centre = gdf.geometry.union_all().centroid
+    return gdf.to_crs(metric_crs_for(centre.x, centre.y))
+
+
+def features_from_area(area: Area) -> tuple[gpd.GeoDataFrame, Provenance]:
+    """Download the feature layers of ``area`` from Overpass."""
+    configure_osmnx()
+    try:
+        raw = ox.features_from_polygon(area.wgs84, tags=_feature_tags())
+    except ox._errors.InsufficientResponseError:
+        raw = gpd.GeoDataFrame(geometry=[], crs=WGS84)
+    except Exception as exc:
+        raise DataUnavailableError(
+            f"Kunde inte hämta objekt för {area.name} från Overpass ({exc}). Försök igen "
+            "senare eller ange en lokal OSM-fil med --osm-file."
+        ) from exc
+    features = features_to_frame(raw)
+    provenance = Provenance(
+        source="overpass",
+        detail=f"objekt i {area.name}",
+        data_date=_today(),
+        crs=str(features.crs),
+    )
+    return features, provenance

@@ -1,0 +1,1 @@
+"""Follow-up: promises and their parser, safety-walk findings, progress against the promise."""

@@ -1,0 +1,1 @@
+"""Planning algorithms: checkpoints, safety walks, inspection rounds, coverage, schedules."""

@@ -1,0 +1,126 @@
+"""Spread metrics for any set of points on a road network, planned or executed.
+
+These are the figures behind "utspritt över hela kommunen": how much of the road network and
+of the settlement population lies within reach of a site, the largest gap, and how evenly
+the road-km are shared between sites.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+
+from geodata.errors import InvalidInputError
+from geodata.network import Network
+from service.planning.distances import DemandPieces, DistanceGraph, demand_pieces, snap
+
+#: Sites farther than this from the drivable network are not counted (m).
+SITE_SNAP_M = 500.0
+
+
+def spread_metrics(
+    network: Network,
+    sites: gpd.GeoDataFrame | gpd.GeoSeries,
+    radius: float,
+    settlements: gpd.GeoDataFrame | None = None,
+    mode: str = "length",
+    pieces: DemandPieces | None = None,
+) -> dict[str, Any]:
+    """How well ``sites`` cover the network within ``radius``.
+
+    Parameters
+    ----------
+    network
+        Drivable network in a metric CRS.
+    sites
+        Points (any CRS); each is snapped to its nearest edge (within ``SITE_SNAP_M``).
+    radius
+        Reach in metres (``mode="length"``) or seconds (``mode="time"``).
+    settlements
+        Optional settlements with a ``population`` column; a settlement is reached when a
+        road within 200 m of it is covered.
+    mode
+        ``length`` or ``time`` for the coverage test. Gaps and per-site road-km are always
+        network distances in km.
+    pieces
+        Demand pieces to reuse (default: cut the network into ≤ 250 m pieces).
+
+    Returns
+    -------
+    dict
+        ``road_km_total``, ``road_km_covered``, ``share_road_km_covered``,
+        ``share_population_covered``, ``settlements_reached``, ``settlements_total``,
+        ``largest_gap_km`` (the longest network distance from any road piece to its nearest
+        site, over pieces some site can reach), ``road_km_unreachable`` (road in components
+        with no site: left out of the gap and counted here instead), ``sites_used``,
+        ``road_km_per_site_mean`` and ``road_km_per_site_cv`` (nearest-site assignment).
+        Population figures are None without settlements.
+    """
+    if radius <= 0:
+        raise InvalidInputError("Radien måste vara större än 0.")
+    pieces = pieces if pieces is not None else demand_pieces(network)
+    geoms = sites.geometry if isinstance(sites, gpd.GeoDataFrame) else sites
+    pts = geoms.to_crs(network.edges.crs).to_numpy() if len(geoms) else np.array([], dtype=object)
+    loc, _ = snap(network, pts, None, SITE_SNAP_M)
+    loc = loc.take(np.flatnonzero(loc.edge >= 0))
+    length = pieces.length
+    total_km = float(length.sum()) / 1000.0
+    result: dict[str, Any] = {
+        "road_km_total": total_km,
+        "road_km_covered": 0.0,
+        "share_road_km_covered": 0.0,
+        "share_population_covered": None,
+        "settlements_reached": None,
+        "settlements_total": None,
+        "largest_gap_km": None,
+        "road_km_unreachable": total_km,
+        "sites_used": len(loc),
+        "road_km_per_site_mean": 0.0,
+        "road_km_per_site_cv": None,
+    }
+    if len(loc) == 0:
+        if settlements is not None:
+            result.update(
+                share_population_covered=0.0,
+                settlements_reached=0,
+                settlements_total=len(settlements),
+            )
+        return result
+    graph = DistanceGraph(network, "length")
+    dist_m, nearest = graph.nearest(loc, pieces.locations)
+    if mode == "length":
+        covered = dist_m <= radius
+    else:
+        dist_t, _ = DistanceGraph(network, mode).nearest(loc, pieces.locations)
+        covered = dist_t <= radius
+    reachable = np.isfinite(dist_m)
+    per_site = np.bincount(nearest[reachable], weights=length[reachable], minlength=len(loc))
+    per_site_km = per_site / 1000.0
+    mean = float(per_site_km.mean())
+    result.update(
+        road_km_covered=float(length[covered].sum()) / 1000.0,
+        share_road_km_covered=float(length[covered].sum() / length.sum()),
+        largest_gap_km=float(dist_m[reachable].max()) / 1000.0 if reachable.any() else None,
+        road_km_unreachable=float(length[~reachable].sum()) / 1000.0,
+        road_km_per_site_mean=mean,
+        road_km_per_site_cv=float(per_site_km.std() / mean) if mean > 0 else None,
+    )
+    if settlements is not None:
+        from service.planning.checkpoints import settlement_pieces
+
+        if len(settlements):
+            member = settlement_pieces(network, pieces, settlements)
+            reached = np.asarray(member.T.astype(np.int64) @ covered.astype(np.int64)) > 0
+            pop = settlements["population"].fillna(0).to_numpy(float)
+            result.update(
+                share_population_covered=float(pop[reached].sum() / pop.sum())
+                if pop.sum() > 0
+                else None,
+                settlements_reached=int(reached.sum()),
+                settlements_total=len(settlements),
+            )
+        else:
+            result.update(settlements_reached=0, settlements_total=0)
+    return result

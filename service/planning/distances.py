@@ -1,0 +1,355 @@
+"""Network distances for planners: weights, snapping, demand pieces and bounded coverage.
+
+Everything works on a :class:`geodata.network.Network` in its own metric CRS. Points that
+lie along an edge (a bus stop, a piece of road) are kept as ``(edge, fraction)`` pairs, so
+the distance from a source to a point at fraction ``f`` of edge ``(u, v)`` with weight ``w``
+is ``min(d(u) + f*w, d(v) + (1-f)*w)`` — no graph surgery per point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
+
+from geodata.errors import InvalidInputError
+from geodata.network import Network
+from geodata.osm.tags import DEFAULT_SPEED_KMH, base_class
+
+#: Longest demand piece (m): every road is cut into pieces no longer than this.
+PIECE_LENGTH_M = 250.0
+#: Sources per Dijkstra call: csgraph returns a dense sources × nodes array.
+_CHUNK = 256
+#: Patrol speeds (km/h) on terrain networks, used for every edge whatever is tagged: a
+#: ``maxspeed`` on a track is a car limit and skoterleder carry none. 30 km/h is a car or ATV
+#: on a gravel forest road; 40 km/h is a snowmobile patrol's average on a marked trail
+#: (well below the 70 km/h terrain limit, since trails wind and cross lakes and roads).
+TERRAIN_SPEED_KMH = {"track": 30.0, "snowmobile": 40.0}
+
+
+def edge_weights(network: Network, mode: str = "length") -> np.ndarray:
+    """Weight of every edge: metres (``length``) or seconds of travel (``time``).
+
+    Road speeds come from ``maxspeed`` or, where untagged, ``DEFAULT_SPEED_KMH`` by road
+    class; terrain networks (``track``, ``snowmobile``) use ``TERRAIN_SPEED_KMH`` throughout.
+    """
+    length = network.edges["length"].to_numpy(float)
+    if mode == "length":
+        return length
+    if mode != "time":
+        raise ValueError(f"unknown weight mode {mode!r}")
+    terrain = TERRAIN_SPEED_KMH.get(getattr(network, "kind", "drive"))
+    if terrain is not None:
+        return length / (terrain / 3.6)
+    default = (
+        network.edges["highway"].map(lambda h: DEFAULT_SPEED_KMH.get(base_class(h), 50.0))
+        if "highway" in network.edges
+        else pd.Series(50.0, index=network.edges.index)
+    ).to_numpy(float)
+    speed = network.edges.get("maxspeed", pd.Series(np.nan, index=network.edges.index))
+    speed = np.where(np.isfinite(speed.to_numpy(float)), speed.to_numpy(float), default)
+    speed = np.clip(speed, 5.0, 130.0)
+    return length / (speed / 3.6)
+
+
+@dataclass
+class Locations:
+    """Points along the network as ``edge`` (row of ``network.edges``) and ``fraction`` (0..1)."""
+
+    edge: np.ndarray
+    fraction: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.edge)
+
+    def points(self, network: Network) -> np.ndarray:
+        """Shapely points of the locations, in the network's CRS."""
+        lines = network.edges.geometry.to_numpy()[self.edge]
+        return shapely.line_interpolate_point(lines, self.fraction, normalized=True)
+
+    def take(self, index: np.ndarray) -> Locations:
+        """A subset, in the order of ``index``."""
+        return Locations(self.edge[index], self.fraction[index])
+
+    @staticmethod
+    def concat(parts: list[Locations]) -> Locations:
+        """Join several location sets."""
+        return Locations(
+            np.concatenate([p.edge for p in parts]).astype(np.int64),
+            np.concatenate([p.fraction for p in parts]).astype(float),
+        )
+
+
+def snap(
+    network: Network,
+    points: np.ndarray | gpd.GeoSeries,
+    edge_mask: np.ndarray | None = None,
+    max_distance: float | None = None,
+) -> tuple[Locations, np.ndarray]:
+    """Snap points (network CRS) to their nearest edge, vectorised with an STRtree.
+
+    Parameters
+    ----------
+    network
+        Where to snap.
+    points
+        Shapely points in ``network.edges.crs``.
+    edge_mask
+        Only edges where this is True are eligible.
+    max_distance
+        Points farther than this from every eligible edge get edge -1.
+
+    Returns
+    -------
+    Locations, ndarray
+        The snapped locations and each point's distance to its edge (inf when not snapped).
+    """
+    geoms = np.asarray(getattr(points, "values", points), dtype=object)
+    eligible = np.arange(len(network.edges)) if edge_mask is None else np.flatnonzero(edge_mask)
+    edge = np.full(len(geoms), -1, dtype=np.int64)
+    dist = np.full(len(geoms), np.inf)
+    fraction = np.zeros(len(geoms))
+    if len(geoms) == 0 or len(eligible) == 0:
+        return Locations(edge, fraction), dist
+    lines = network.edges.geometry.to_numpy()[eligible]
+    tree = shapely.STRtree(lines)
+    (pt, hit), d = tree.query_nearest(
+        geoms, max_distance=max_distance, return_distance=True, all_matches=False
+    )
+    edge[pt] = eligible[hit]
+    dist[pt] = d
+    fraction[pt] = shapely.line_locate_point(lines[hit], geoms[pt], normalized=True)
+    return Locations(edge, np.nan_to_num(fraction)), dist
+
+
+@dataclass
+class DemandPieces:
+    """Every edge cut into equal pieces no longer than ``PIECE_LENGTH_M``.
+
+    ``edge``/``fraction`` locate each piece's midpoint; ``length`` is its length in metres.
+    """
+
+    edge: np.ndarray
+    fraction: np.ndarray
+    length: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.edge)
+
+    @property
+    def locations(self) -> Locations:
+        """The pieces' midpoints as locations."""
+        return Locations(self.edge, self.fraction)
+
+    def lines(self, network: Network, vertices: int = 5) -> np.ndarray:
+        """Each piece as a line through ``vertices`` points along its edge (for maps).
+
+        Shapely has no vectorised substring; sampling a few points per piece is vectorised
+        and doubles as the simplification a light map needs.
+        """
+        edge_len = np.maximum(network.edges["length"].to_numpy(float)[self.edge], 1e-9)
+        half = 0.5 * self.length / edge_len
+        steps = np.linspace(-1.0, 1.0, vertices)
+        frac = np.clip(self.fraction[:, None] + half[:, None] * steps[None, :], 0.0, 1.0)
+        lines = np.repeat(network.edges.geometry.to_numpy()[self.edge], vertices)
+        pts = shapely.line_interpolate_point(lines, frac.ravel(), normalized=True)
+        xy = shapely.get_coordinates(pts)
+        return shapely.linestrings(xy, indices=np.repeat(np.arange(len(self)), vertices))
+
+
+def demand_pieces(network: Network, max_length: float = PIECE_LENGTH_M) -> DemandPieces:
+    """Cut every edge into ``ceil(length / max_length)`` equal pieces (vectorised)."""
+    length = network.edges["length"].to_numpy(float)
+    count = np.maximum(np.ceil(length / max_length), 1).astype(np.int64)
+    edge = np.repeat(np.arange(len(length)), count)
+    first = np.repeat(np.cumsum(count) - count, count)
+    rank = np.arange(len(edge)) - first
+    n = count[edge]
+    return DemandPieces(edge, (rank + 0.5) / n, length[edge] / n)
+
+
+class DistanceGraph:
+    """A symmetric sparse graph of a network plus ``(edge, fraction)`` arithmetic.
+
+    Parameters
+    ----------
+    network
+        The road network (one-way ignored: a checkpoint's reach is about the roads near it).
+    mode
+        ``length`` (metres) or ``time`` (seconds).
+    """
+
+    def __init__(self, network: Network, mode: str = "length") -> None:
+        if network.edges.empty:
+            raise InvalidInputError("Området saknar vägar att planera på.")
+        self.network = network
+        self.mode = mode
+        self.weight = np.maximum(edge_weights(network, mode), 1e-3)
+        self.u, self.v = network.edge_endpoints()
+        self.adjacency = network.adjacency(self.weight)
+        self.n_nodes = self.adjacency.shape[0]
+        self.xy = network.nodes[["x", "y"]].to_numpy(float)
+        # Euclidean bound on reach: in time mode a radius of t seconds spans at most t*vmax m.
+        speed = network.edges["length"].to_numpy(float) / self.weight
+        self.max_speed = 1.0 if mode == "length" else float(speed.max())
+
+    def _augmented(self, sources: Locations) -> sparse.csr_array:
+        """The whole graph with one extra node per source, joined to its edge's two ends."""
+        return self._local_graph(np.arange(self.n_nodes), sources)
+
+    def nearest(self, sources: Locations, targets: Locations) -> tuple[np.ndarray, np.ndarray]:
+        """Distance from each target to its nearest source, and which source (-1 if none).
+
+        One multi-source Dijkstra (``min_only``) over the whole graph.
+        """
+        graph = self._augmented(sources)
+        virt = self.n_nodes + np.arange(len(sources))
+        dist, _, origin = csgraph.dijkstra(
+            graph, directed=False, indices=virt, min_only=True, return_predecessors=True
+        )
+        src = origin - self.n_nodes
+        te_u, te_v = self.u[targets.edge], self.v[targets.edge]
+        w = self.weight[targets.edge]
+        via_u = dist[te_u] + targets.fraction * w
+        via_v = dist[te_v] + (1 - targets.fraction) * w
+        best = np.minimum(via_u, via_v)
+        who = np.where(via_u <= via_v, src[te_u], src[te_v])
+        # A source on the target's own edge may be closer straight along that edge.
+        same = _same_edge_pairs(sources.edge, targets.edge)
+        if len(same[0]):
+            s_idx, t_idx = same
+            direct = np.abs(sources.fraction[s_idx] - targets.fraction[t_idx]) * w[t_idx]
+            order = np.argsort(direct)[::-1]  # smallest last so it wins the fancy assignment
+            s_idx, t_idx, direct = s_idx[order], t_idx[order], direct[order]
+            better = direct < best[t_idx]
+            best[t_idx[better]] = direct[better]
+            who[t_idx[better]] = s_idx[better]
+        who = np.where(np.isfinite(best), who, -1)
+        return best, who
+
+    def within(self, sources: Locations, targets: Locations, radius: float) -> sparse.csr_array:
+        """Boolean sparse matrix sources × targets: network distance ≤ ``radius``.
+
+        Sources are processed in spatial tiles; each tile runs Dijkstra on the subgraph of
+        nodes within ``radius`` (straight line, a lower bound on network distance) of the
+        tile, because csgraph's output is dense over all nodes and filling it dominated the
+        run time on the large test networks.
+        """
+        n_src = len(sources)
+        src_xy = shapely.get_coordinates(sources.points(self.network))
+        reach = radius * self.max_speed
+        tile = max(2.0 * reach, 2000.0)
+        cell = np.floor(src_xy / tile).astype(np.int64)
+        order = np.lexsort((cell[:, 1], cell[:, 0]))
+        keys = cell[order]
+        breaks = np.flatnonzero(np.any(np.diff(keys, axis=0) != 0, axis=1)) + 1
+        groups = [
+            g[i : i + _CHUNK] for g in np.split(order, breaks) for i in range(0, len(g), _CHUNK)
+        ]
+
+        # Targets hang off their edge's two end nodes: node -> targets incidence (csr), with
+        # the offset from that end and the node at the other end.
+        n = self.n_nodes
+        t_u, t_v = self.u[targets.edge], self.v[targets.edge]
+        t_w = self.weight[targets.edge]
+        n_t = len(targets)
+        inc_node = np.concatenate([t_u, t_v])
+        inc_other = np.concatenate([t_v, t_u])
+        inc_target = np.concatenate([np.arange(n_t), np.arange(n_t)])
+        inc_off = np.concatenate([targets.fraction * t_w, (1 - targets.fraction) * t_w])
+        inc_other_off = np.concatenate([inc_off[n_t:], inc_off[:n_t]])
+        inc_is_u = np.concatenate([np.ones(n_t, dtype=bool), np.zeros(n_t, dtype=bool)])
+        by_node = np.argsort(inc_node, kind="stable")
+        inc_ptr = np.searchsorted(inc_node[by_node], np.arange(n + 1))
+        inc_target, inc_off = inc_target[by_node], inc_off[by_node]
+        inc_other, inc_other_off = inc_other[by_node], inc_other_off[by_node]
+        inc_is_u = inc_is_u[by_node]
+
+        to_local = np.full(n, -1, dtype=np.int64)
+        rows_out: list[np.ndarray] = []
+        cols_out: list[np.ndarray] = []
+        for group in groups:
+            lo = src_xy[group].min(axis=0) - reach
+            hi = src_xy[group].max(axis=0) + reach
+            local = np.flatnonzero(np.all((self.xy >= lo) & (self.xy <= hi), axis=1))
+            ends = np.concatenate([self.u[sources.edge[group]], self.v[sources.edge[group]]])
+            local = np.union1d(local, ends)  # a long edge's far end may lie outside the box
+            sub = self._local_graph(local, sources.take(group))
+            virt = len(local) + np.arange(len(group))
+            dist = csgraph.dijkstra(sub, directed=False, indices=virt, limit=radius)
+            # Column len(local) is a virtual source: always inf for "not in the subgraph".
+            dist[:, len(local)] = np.inf
+            to_local[local] = np.arange(len(local))
+            r, c = np.nonzero(dist[:, : len(local)] <= radius)
+            d = dist[r, c]
+            node = local[c]
+            # Expand each reached node to the targets on its edges, vectorised via the csr.
+            cnt = inc_ptr[node + 1] - inc_ptr[node]
+            start = np.repeat(inc_ptr[node], cnt)
+            k = start + np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            rr = np.repeat(r, cnt)
+            total = np.repeat(d, cnt) + inc_off[k]
+            # Emit each pair once: from the u end, or from the v end when the u end fails.
+            other = to_local[inc_other[k]]
+            other_total = dist[rr, np.where(other >= 0, other, len(local))] + inc_other_off[k]
+            ok = (total <= radius) & (inc_is_u[k] | (other_total > radius))
+            to_local[local] = -1
+            rows_out.append(group[rr[ok]])
+            cols_out.append(inc_target[k][ok])
+        rows = np.concatenate(rows_out)
+        cols = np.concatenate(cols_out)
+        # Pairs are unique: build the csr by a stable counting sort, no duplicate summing.
+        order = np.argsort(rows, kind="stable")
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_src))])
+        mat = sparse.csr_array(
+            (np.ones(len(rows), dtype=bool), cols[order], indptr), shape=(n_src, n_t)
+        )
+        # Targets on a source's own edge may be reachable only straight along the edge.
+        s_idx, t_idx = _same_edge_pairs(sources.edge, targets.edge)
+        direct = np.abs(sources.fraction[s_idx] - targets.fraction[t_idx]) * t_w[t_idx]
+        ok = direct <= radius
+        same = sparse.csr_array(
+            (np.ones(ok.sum(), dtype=bool), (s_idx[ok], t_idx[ok])), shape=(n_src, n_t)
+        )
+        return (mat + same).astype(bool).tocsr()
+
+    def _local_graph(self, local: np.ndarray, sources: Locations) -> sparse.csr_array:
+        """Subgraph on ``local`` nodes plus one virtual node per source."""
+        sub = self.adjacency[local][:, local]
+        m, s = len(local), len(sources)
+        w = self.weight[sources.edge]
+        pos_u = np.searchsorted(local, self.u[sources.edge])
+        pos_v = np.searchsorted(local, self.v[sources.edge])
+        virt = m + np.arange(s)
+        rows = np.concatenate([virt, virt, pos_u, pos_v])
+        cols = np.concatenate([pos_u, pos_v, virt, virt])
+        to_u = np.maximum(sources.fraction * w, 1e-3)
+        to_v = np.maximum((1 - sources.fraction) * w, 1e-3)
+        data = np.concatenate([to_u, to_v, to_u, to_v])
+        coo = sub.tocoo()
+        return sparse.csr_array(
+            (
+                np.concatenate([coo.data, data]),
+                (np.concatenate([coo.row, rows]), np.concatenate([coo.col, cols])),
+            ),
+            shape=(m + s, m + s),
+        )
+
+
+def _same_edge_pairs(
+    source_edge: np.ndarray, target_edge: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """All (source, target) index pairs that share an edge, vectorised with a sort-merge."""
+    s_order = np.argsort(source_edge, kind="stable")
+    s_sorted = source_edge[s_order]
+    lo = np.searchsorted(s_sorted, target_edge, side="left")
+    hi = np.searchsorted(s_sorted, target_edge, side="right")
+    cnt = hi - lo
+    t_idx = np.repeat(np.arange(len(target_edge)), cnt)
+    k = np.repeat(lo, cnt) + np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+    return s_order[k], t_idx

@@ -1,0 +1,1 @@
+"""Rendering for people: folium maps, GPX, HTML templates and the vendored static assets."""

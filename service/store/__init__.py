@@ -1,0 +1,1 @@
+"""Persistence: database engine and tables, entity CRUD, background jobs, migrations."""

@@ -1,0 +1,456 @@
+"""Entity-level persistence: library models in, table rows out (and back).
+
+Routers call these; they never build rows themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from fastapi.encoders import jsonable_encoder
+from sqlmodel import Session, select
+
+from geodata import WGS84
+from geodata.area import Area
+from geodata.errors import InvalidInputError, LoftesplanError
+from service.followup.findings import Finding, FindingCollection
+from service.followup.progress import ExecutedPoint, promise_progress
+from service.followup.promises import KIND_LABELS_SV, Activity, FollowUp, Partners, Promise
+from service.planning.schedule import (
+    LOCAL_TIME,
+    ScheduledEvent,
+    SchedulePolicy,
+    schedule_checkpoints,
+)
+from service.store.models import (
+    ActivityRow,
+    CheckpointPlan,
+    ExecutedActivity,
+    FindingRow,
+    PlanSite,
+    PromiseRow,
+    ScheduledCheckpoint,
+    WalkRow,
+    Workspace,
+)
+
+
+class NotFoundError(LoftesplanError, LookupError):
+    """A row that does not exist (404)."""
+
+    status_code = 404
+
+
+#: Row ids are 64-bit signed integers in SQLite and PostgreSQL (bigint).
+MAX_ROW_ID = 2**63 - 1
+
+
+def get_or_404(session: Session, model: type, row_id: int, label: str) -> Any:
+    """A row by id, or a 404 the planner understands."""
+    # An id outside the integer column's range cannot exist; the driver would raise an
+    # OverflowError (a 500) if asked for it.
+    row = session.get(model, row_id) if 0 < row_id <= MAX_ROW_ID else None
+    if row is None:
+        raise NotFoundError(f"{label} {row_id} finns inte.")
+    return row
+
+
+def save_promise(session: Session, workspace: Workspace, promise: Promise, text: str = "") -> int:
+    """Store a (parsed or edited) promise with its activities; returns its id."""
+    row = PromiseRow(
+        workspace_id=workspace.id,
+        title=promise.title or "",
+        warnings=list(promise.warnings),
+        period_start=promise.period_start,
+        period_end=promise.period_end,
+        partners=promise.partners.model_dump(),
+        follow_up=jsonable_encoder(promise.follow_up),
+        source_text=text,
+    )
+    session.add(row)
+    session.flush()
+    for activity in promise.activities:
+        session.add(ActivityRow(promise_id=row.id, **activity.model_dump(mode="json")))
+    session.flush()
+    return row.id
+
+
+def activities_of(session: Session, promise_id: int) -> list[ActivityRow]:
+    """A promise's activities in stored order."""
+    query = select(ActivityRow).where(ActivityRow.promise_id == promise_id).order_by(ActivityRow.id)
+    return list(session.exec(query))
+
+
+def load_promise(session: Session, promise_id: int) -> dict[str, Any]:
+    """A stored promise as JSON-ready data (the Promise fields plus ids)."""
+    row = get_or_404(session, PromiseRow, promise_id, "Medborgarlöfte")
+    workspace = session.get(Workspace, row.workspace_id)
+    promise = Promise(
+        municipality_code=workspace.municipality_code,
+        municipality_name=workspace.municipality_name,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        partners=Partners(**row.partners),
+        activities=[],
+        follow_up=[FollowUp(**f) for f in row.follow_up],
+        title=row.title or None,
+        warnings=row.warnings,
+    )
+    data = promise.model_dump(mode="json")
+    data["id"] = row.id
+    data["activities"] = [
+        {"id": a.id, **Activity.model_validate(a, from_attributes=True).model_dump(mode="json")}
+        for a in activities_of(session, row.id)
+    ]
+    return data
+
+
+def update_activity(session: Session, activity_id: int, changes: dict[str, Any]) -> ActivityRow:
+    """Apply a planner's edits to an activity, validated through the library model."""
+    row = get_or_404(session, ActivityRow, activity_id, "Aktivitet")
+    current = Activity.model_validate(row, from_attributes=True).model_dump()
+    edited = Activity.model_validate({**current, **changes}).model_dump(mode="json")
+    for key, value in edited.items():
+        setattr(row, key, value)
+    promise = session.get(PromiseRow, row.promise_id)
+    promise.updated_at = datetime.now(UTC)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def executed_of(session: Session, workspace_id: int) -> list[ExecutedActivity]:
+    """Executed activities of a workspace, oldest first."""
+    query = (
+        select(ExecutedActivity)
+        .where(ExecutedActivity.workspace_id == workspace_id)
+        .order_by(ExecutedActivity.happened_at)
+    )
+    return list(session.exec(query))
+
+
+def executed_points(session: Session, municipality_code: str) -> list[ExecutedPoint]:
+    """The public-relevant part of a municipality's executed activities."""
+    workspace = session.exec(
+        select(Workspace).where(Workspace.municipality_code == municipality_code)
+    ).first()
+    if workspace is None:
+        return []
+    return [
+        ExecutedPoint(r.kind, r.happened_at, r.lat, r.lon, r.settlement)
+        for r in executed_of(session, workspace.id)
+    ]
+
+
+def workspace_promises(session: Session, municipality_code: str) -> list[PromiseRow]:
+    """Promises stored for a municipality, newest period first."""
+    query = (
+        select(PromiseRow)
+        .join(Workspace)
+        .where(Workspace.municipality_code == municipality_code)
+        .order_by(PromiseRow.period_start.desc(), PromiseRow.id.desc())
+    )
+    return list(session.exec(query))
+
+
+def progress_of(
+    session: Session,
+    promise: PromiseRow,
+    executed: list[ExecutedPoint],
+    until: datetime,
+    today: date,
+) -> list[dict[str, Any]]:
+    """Progress rows (JSON-ready, Swedish labels) for a stored promise."""
+    rows = activities_of(session, promise.id)
+    progress = promise_progress(
+        [(a.id, a.kind, a.count_min) for a in rows],
+        (promise.period_start, promise.period_end),
+        executed,
+        until,
+        today,
+    )
+    return [
+        {
+            "activity_id": p.activity_id,
+            "kind": p.kind,
+            "label": KIND_LABELS_SV.get(p.kind, p.kind),
+            "count_min": p.count_min,
+            "done": p.done,
+            "expected_by_now": None if p.expected_by_now is None else round(p.expected_by_now, 1),
+            "status": p.status,
+        }
+        for p in progress
+    ]
+
+
+#: Polisen's event types that record an activity of a promise kind.
+POLISEN_EVENT_KINDS = {"Trafikkontroll": "traffic_control"}
+
+
+def import_police_events(
+    session: Session, workspace: Workspace, archive: str | None = None, online: bool = False
+) -> dict[str, int]:
+    """Store Polisen's ``Trafikkontroll`` notices as executed checkpoints, once each.
+
+    The place is geocoded from the notice text; the settlement name (when the text gives one)
+    is what the public pages aggregate by.
+    """
+    from geodata.events import geocode_events, load_events
+
+    loaded = load_events(
+        workspace.municipality_code, types=list(POLISEN_EVENT_KINDS), archive=archive, online=online
+    )
+    known = set(
+        session.exec(
+            select(ExecutedActivity.external_id).where(
+                ExecutedActivity.source == "polisen",
+                ExecutedActivity.workspace_id == workspace.id,
+            )
+        )
+    )
+    fresh = [e for e in loaded.events if str(e.id) not in known]
+    placed = geocode_events(fresh, workspace.municipality_code) if fresh else None
+    added = 0
+    for i, event in enumerate(fresh):
+        row = placed.iloc[i]
+        # Only a settlement-level answer names a settlement; streets aggregate by hexagon.
+        settlement = row["name"] if row["level"] == "settlement" else ""
+        session.add(
+            ExecutedActivity(
+                workspace_id=workspace.id,
+                kind=POLISEN_EVENT_KINDS[event.type],
+                happened_at=event.datetime,
+                lat=None if row["lat"] is None or row["lat"] != row["lat"] else float(row["lat"]),
+                lon=None if row["lon"] is None or row["lon"] != row["lon"] else float(row["lon"]),
+                place=event.summary[:300],
+                settlement=str(settlement or "")[:80],
+                source="polisen",
+                external_id=str(event.id),
+            )
+        )
+        added += 1
+    session.flush()
+    return {"read": len(loaded.events), "added": added, "skipped_lines": loaded.skipped}
+
+
+def finding_from_row(row: FindingRow) -> Finding:
+    """The library's finding for a stored row (the row id becomes the finding id)."""
+    data = row.model_dump(exclude={"id", "walk_id"})
+    return Finding(id=str(row.id), walk_id=str(row.walk_id), **data)
+
+
+def add_finding(session: Session, walk: WalkRow, fields: dict[str, Any]) -> FindingRow:
+    """Validate a new finding through the library model and store it."""
+    finding = FindingCollection().add(walk_id=str(walk.id), **fields)
+    row = FindingRow(walk_id=walk.id, **finding.model_dump(exclude={"id", "walk_id"}))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def update_finding(session: Session, finding_id: int, changes: dict[str, Any]) -> FindingRow:
+    """Apply follow-up changes with the library's status rules."""
+    row = get_or_404(session, FindingRow, finding_id, "Fynd")
+    collection = FindingCollection([finding_from_row(row)])
+    updated = collection.update(str(row.id), **changes)
+    for key, value in updated.model_dump(exclude={"id", "walk_id"}).items():
+        setattr(row, key, value)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def findings_of(session: Session, walk_id: int) -> FindingCollection:
+    """A walk's findings as a library collection (for export and maps)."""
+    rows = session.exec(
+        select(FindingRow).where(FindingRow.walk_id == walk_id).order_by(FindingRow.id)
+    )
+    return FindingCollection(finding_from_row(r) for r in rows)
+
+
+@dataclass(frozen=True)
+class StoredRoute:
+    """The parts of a planned walk that maps need, read back from the store."""
+
+    start: tuple[float, float]  # lon, lat
+    coords_wgs84: np.ndarray
+    attribution: str
+
+
+def stored_route(walk: WalkRow) -> StoredRoute:
+    """A stored walk's loop for drawing under its findings."""
+    summary = walk.summary
+    return StoredRoute(
+        start=(summary["start"]["lon"], summary["start"]["lat"]),
+        coords_wgs84=np.asarray(summary["route"], dtype=float),
+        attribution=summary.get("attribution", ""),
+    )
+
+
+def plan_sites(session: Session, plan_id: int) -> list[PlanSite]:
+    """A plan's chosen sites in stored order."""
+    query = select(PlanSite).where(PlanSite.plan_id == plan_id).order_by(PlanSite.id)
+    return list(session.exec(query))
+
+
+def replace_schedule(
+    session: Session,
+    plan: CheckpointPlan,
+    count: int,
+    start: date,
+    end: date,
+    policy: SchedulePolicy,
+    joint_dates: list[date],
+    seed: int,
+) -> list[dict[str, Any]]:
+    """Draw a new schedule for the plan's sites and store it in place of the old one."""
+    sites = plan_sites(session, plan.id)
+    if plan.status != "done" or not sites:
+        raise InvalidInputError(f"Planen har inga platser ännu (status: {plan.status}).")
+    events = schedule_checkpoints(
+        [s.site_key for s in sites],
+        count,
+        start,
+        end,
+        sectors=[s.sector or s.site_key for s in sites],
+        policy=policy,
+        joint_dates=joint_dates,
+        seed=seed,
+    )
+    for old in session.exec(
+        select(ScheduledCheckpoint).where(ScheduledCheckpoint.plan_id == plan.id)
+    ):
+        session.delete(old)
+    by_key = {s.site_key: s for s in sites}
+    for e in events:
+        session.add(
+            ScheduledCheckpoint(
+                plan_id=plan.id,
+                site_id=by_key[e.site_id].id,
+                start=e.start,
+                end=e.end,
+                block=e.block,
+                joint=e.joint,
+            )
+        )
+    session.flush()
+    return [e.__dict__ for e in events]
+
+
+def schedule_of(session: Session, plan_id: int) -> list[ScheduledEvent]:
+    """The stored schedule as library events (for ICS and CSV export)."""
+    rows = session.exec(
+        select(ScheduledCheckpoint, PlanSite)
+        .join(PlanSite, ScheduledCheckpoint.site_id == PlanSite.id)
+        .where(ScheduledCheckpoint.plan_id == plan_id)
+        .order_by(ScheduledCheckpoint.start)
+    )
+    return [
+        ScheduledEvent(
+            order=i,
+            site_id=site.site_key,
+            sector=site.sector,
+            start=_local(event.start),
+            end=_local(event.end),
+            block=event.block,
+            joint=event.joint,
+        )
+        for i, (event, site) in enumerate(rows, start=1)
+    ]
+
+
+def plan_area(plan: CheckpointPlan, municipality_code: str) -> Area | None:
+    """The area a plan was made for (None: the OSM file's own extent)."""
+    params = plan.params
+    if params.get("boundary"):
+        return Area.from_geojson(params["boundary"])
+    if params.get("whole_file"):
+        return None
+    from geodata.municipalities import municipality_boundary
+
+    return municipality_boundary(municipality_code)
+
+
+def plan_coverage(session: Session, plan: CheckpointPlan) -> dict[str, Any]:
+    """Spread metrics for the planned sites and for executed checkpoints on the same roads."""
+    import geopandas as gpd
+
+    from geodata.osm import load_network
+    from service.planning.coverage import spread_metrics
+    from service.store.jobs import jsonable_metrics
+
+    if plan.status != "done":
+        raise InvalidInputError(f"Planen är inte klar (status: {plan.status}).")
+    workspace = session.get(Workspace, plan.workspace_id)
+    area = plan_area(plan, workspace.municipality_code)
+    from service.planning.checkpoints import NETWORK_CHOICES
+
+    kind = NETWORK_CHOICES[plan.params.get("network", "road")]
+    network = load_network(area, kind, plan.params.get("osm_file_path"))
+    params = plan.params
+    mode, radius = (
+        ("length", params["radius_km"] * 1000.0)
+        if params.get("radius_km")
+        else ("time", params["radius_min"] * 60.0)
+    )
+    planned = [(s.lon, s.lat) for s in plan_sites(session, plan.id)]
+    executed = [
+        (e.lon, e.lat)
+        for e in executed_of(session, workspace.id)
+        if e.kind == _EXECUTED_KIND[kind] and e.lat is not None and area_contains(area, e)
+    ]
+
+    def metrics(points: list[tuple[float, float]]) -> dict[str, Any] | None:
+        if not points:
+            return None
+        sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*zip(*points, strict=True)), crs=WGS84)
+        return jsonable_metrics(spread_metrics(network, sites, radius, mode=mode))
+
+    return {
+        "planned": metrics(planned),
+        "executed": metrics(executed),
+        "executed_count": len(executed),
+        "radius": {"mode": mode, "value": radius},
+        "attribution": network.provenance.label,
+    }
+
+
+#: Which executed activities a plan on each network is compared with.
+_EXECUTED_KIND = {
+    "drive": "traffic_control",
+    "snowmobile": "terrain_surveillance",
+    "track": "terrain_surveillance",
+}
+
+
+def area_contains(area: Area | None, activity: ExecutedActivity) -> bool:
+    """Whether an executed activity lies in the plan's area (a file's extent takes all)."""
+    return area is None or area.contains_lonlat(activity.lon, activity.lat, tolerance_m=1000)
+
+
+def _local(moment: datetime) -> datetime:
+    """Swedish local time; SQLite hands back naive UTC."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(LOCAL_TIME)
+
+
+def public_progress(
+    session: Session, municipality_code: str, delay_hours: int
+) -> list[dict[str, Any]]:
+    """Each stored promise with its activities' progress, counting work older than the delay."""
+    now = datetime.now(UTC)
+    until = now - timedelta(hours=delay_hours)
+    executed = executed_points(session, municipality_code)
+    return [
+        {
+            "id": p.id,
+            "title": p.title,
+            "period_start": p.period_start,
+            "period_end": p.period_end,
+            "activities": progress_of(session, p, executed, until, now.date()),
+        }
+        for p in workspace_promises(session, municipality_code)
+    ]

@@ -1,0 +1,110 @@
+"""Long-running work behind the API: checkpoint planning as a background job.
+
+The job reads its parameters from the stored plan, runs the same library function as the
+CLI, and records sites, metrics and the map, or the error a planner can act on.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+import h3
+from sqlalchemy import Engine
+
+from geodata import WGS84
+from geodata.errors import LoftesplanError
+from service.store.db import session_scope
+from service.store.models import CheckpointPlan, PlanSite
+
+log = logging.getLogger(__name__)
+
+#: H3 resolution of the sectors the schedule draws evenly from (cells of about 36 km²).
+SECTOR_H3_RESOLUTION = 6
+
+
+def planner_arguments(plan: CheckpointPlan, municipality_code: str) -> dict[str, Any]:
+    """Keyword arguments for :func:`service.planning.checkpoints.run_checkpoints` from stored params."""
+    params = plan.params
+    args: dict[str, Any] = {
+        "osm_file": params.get("osm_file_path"),
+        "count": params["count"],
+        "radius_km": params.get("radius_km"),
+        "radius_min": params.get("radius_min"),
+        "min_separation_km": params.get("min_separation_km"),
+        "weighting": params.get("weighting", "length"),
+        "exact": params.get("exact", False),
+        "seed": params.get("seed", 0),
+        "network": params.get("network", "road"),
+    }
+    if params.get("boundary"):
+        args["boundary"] = params["boundary"]
+    elif not params.get("whole_file"):
+        args["kommun"] = municipality_code
+    return args
+
+
+def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
+    """Plan checkpoints for a stored plan and store the outcome (never raises)."""
+    from service.planning.checkpoints import run_checkpoints
+    from service.render.maps.assets import use_local_assets
+    from service.render.maps.coverage import coverage_map
+
+    with session_scope(engine) as session:
+        plan = session.get(CheckpointPlan, plan_id)
+        plan.status = "running"
+        args = planner_arguments(plan, municipality_code)
+    try:
+        result, metrics, output = run_checkpoints(**args)
+        html = use_local_assets(coverage_map(result, metrics, tiles=None).get_root().render())
+    except LoftesplanError as exc:
+        _finish(engine, plan_id, "failed", error=str(exc))
+        return
+    except Exception:  # a job must always end in a state the planner can see
+        log.exception("checkpoint plan %s failed", plan_id)
+        _finish(engine, plan_id, "failed", error="Internt fel vid planeringen; se serverloggen.")
+        return
+    sites = result.sites.to_crs(WGS84)
+    with session_scope(engine) as session:
+        for site in sites.itertuples():
+            lat, lon = float(site.geometry.y), float(site.geometry.x)
+            road = " ".join(str(v) for v in (site.ref, site.name) if isinstance(v, str))
+            session.add(
+                PlanSite(
+                    plan_id=plan_id,
+                    site_key=str(site.id),
+                    lat=lat,
+                    lon=lon,
+                    reason=site.reason,
+                    road=road or str(site.highway),
+                    road_km_covered=float(site.road_km_covered),
+                    sector=h3.latlng_to_cell(lat, lon, SECTOR_H3_RESOLUTION),
+                )
+            )
+        plan = session.get(CheckpointPlan, plan_id)
+        plan.metrics = {**jsonable_metrics(metrics), "timings_s": output["timings_s"]}
+        plan.provenance = result.network.provenance.to_dict()
+        plan.map_html = html
+    _finish(engine, plan_id, "done")
+
+
+def _finish(engine: Engine, plan_id: int, status: str, error: str | None = None) -> None:
+    with session_scope(engine) as session:
+        plan = session.get(CheckpointPlan, plan_id)
+        plan.status = status
+        plan.error = error
+        plan.finished_at = datetime.now(UTC)
+
+
+def jsonable_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """Plain numbers only; NaN and inf are not JSON."""
+    out: dict[str, Any] = {}
+    for key, raw in metrics.items():
+        value = raw.item() if hasattr(raw, "item") else raw
+        if isinstance(value, float) and not math.isfinite(value):
+            value = None
+        if isinstance(value, (int, float, str, bool)) or value is None:
+            out[key] = value
+    return out

@@ -1,0 +1,222 @@
+"""The service's pages in headless Chromium, offline: no console errors, Leaflet draws its layers.
+
+Debian's ``chromium`` driven by Playwright (``executablePath=/usr/bin/chromium``); every request
+that leaves the loopback is aborted and counted, so a page that needs the internet fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from service.api.app import create_app
+from service.settings import Settings
+from service.store.db import create_user, issue_token, session_scope
+from tests.conftest import PROMISES, SHARED
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    db = tmp_path_factory.mktemp("browser") / "loftesplan.db"
+    app = create_app(Settings(database_url=f"sqlite:///{db}", shared_dir=SHARED))
+    with session_scope(app.state.engine) as session:
+        token = issue_token(session, create_user(session, "planerare", "hemligt-lösen"))
+    port = _free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
+    uv = uvicorn.Server(config)
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if uv.started:
+            break
+        time.sleep(0.1)
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Authorization": f"Bearer {token}"}
+    _seed(base, headers)
+    yield base, headers
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+def _seed(base: str, headers: dict[str, str]) -> None:
+    import httpx
+
+    text = (PROMISES / "are.txt").read_text(encoding="utf-8")
+    with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+        assert client.post("/api/workspaces/Åre/promises", json={"text": text}).status_code == 201
+        old = (datetime.now(UTC) - timedelta(days=10)).isoformat()
+        for lat, lon, town in ((63.398, 13.081, "Åre"), (63.355, 13.45, "Järpen")):
+            body = {"happened_at": old, "lat": lat, "lon": lon, "settlement": town}
+            assert client.post("/api/workspaces/2321/executed", json=body).status_code == 201
+        body = {"happened_at": old, "lat": 63.30, "lon": 12.60}  # no settlement: a hexagon
+        assert client.post("/api/workspaces/2321/executed", json=body).status_code == 201
+        walk = {
+            "center_lat": 59.3375,
+            "center_lon": 18.07,
+            "radius_km": 0.6,
+            "length_km": 2.0,
+            "osm_file": "geodata/osm/stockholm-norrmalm.osm.bz2",
+        }
+        created = client.post("/api/workspaces/0180/walks", json=walk)
+        assert created.status_code == 201, created.text
+        finding = {"lat": 59.338, "lon": 18.07, "category": "belysning", "description": "Mörkt"}
+        assert client.post("/api/walks/1/findings", json=finding).status_code == 201
+        plan = {
+            "count": 15,
+            "radius_km": 3,
+            "osm_file": "geodata/osm/oslo-east-2019.osm.pbf",
+            "whole_file": True,
+        }
+        assert client.post("/api/workspaces/2321/plans", json=plan).status_code == 202
+        for _ in range(600):
+            if client.get("/api/plans/1").json()["status"] in ("done", "failed"):
+                break
+            time.sleep(0.2)
+        assert client.get("/api/plans/1").json()["status"] == "done"
+        start = (datetime.now(UTC) + timedelta(days=1)).date()
+        body = {"count": 30, "start": str(start), "end": str(start + timedelta(days=180))}
+        assert client.post("/api/plans/1/schedule", json=body).status_code == 201
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        message = "Debian's chromium is required for the browser tests (apt-get install chromium)"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # .ci/run installs it, so CI never skips these
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+def _open(browser, base: str, path: str, headers: dict[str, str] | None = None):
+    context = browser.new_context(
+        extra_http_headers=headers or {}, viewport={"width": 1200, "height": 800}
+    )
+    page = context.new_page()
+    errors: list[str] = []
+    outside: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def guard(route) -> None:
+        if route.request.url.startswith(base):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    response = page.goto(base + path, wait_until="networkidle")
+    assert response is not None and response.status == 200
+    return context, page, errors, outside
+
+
+def test_start_page(server, browser):
+    base, _ = server
+    context, page, errors, outside = _open(browser, base, "/")
+    assert page.locator("select#kommun option").count() == 290
+    page.select_option("select#kommun", "2321")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/kommun/2321")
+    assert "Trafikkontroll" in page.content()
+    assert not errors and not outside
+    context.close()
+
+
+def test_public_map_renders_its_layers_offline(server, browser, tmp_path):
+    base, _ = server
+    context, page, errors, outside = _open(browser, base, "/kommun/2321/karta")
+    page.wait_for_selector(".leaflet-container")
+    # Boundary + hexagon + settlement circles are SVG paths in Leaflet's overlay pane.
+    assert page.locator(".leaflet-overlay-pane path").count() >= 4
+    assert page.locator(".leaflet-control-layers").count() == 1
+    shot = tmp_path / "publik-karta.png"  # kept by pytest under its basetemp for a look
+    page.screenshot(path=str(shot))
+    _assert_not_blank(shot)
+    assert not errors, errors
+    assert not outside, outside
+    context.close()
+
+
+def test_walk_and_findings_maps_render(server, browser, tmp_path):
+    base, headers = server
+    for path, min_paths in (("/api/walks/1/karta", 2), ("/api/walks/1/findings/karta", 2)):
+        context, page, errors, outside = _open(browser, base, path, headers)
+        page.wait_for_selector(".leaflet-container")
+        assert page.locator(".leaflet-overlay-pane path").count() >= min_paths
+        shot = tmp_path / "vandring.png"
+        page.screenshot(path=str(shot))
+        _assert_not_blank(shot)
+        assert not errors, errors
+        assert not outside, outside
+        context.close()
+
+
+def test_planner_pages_refuse_the_public(server, browser):
+    base, _ = server
+    context = browser.new_context()
+    page = context.new_page()
+    response = page.goto(base + "/api/walks/1/karta")
+    assert response is not None and response.status == 401
+    context.close()
+
+
+def _assert_not_blank(path: Path) -> None:
+    from PIL import Image
+
+    image = Image.open(path).convert("L")
+    low, high = image.getextrema()
+    assert image.size[0] >= 800 and high - low > 50  # drawn, not a blank page
+
+
+def test_planner_signs_in_and_sees_map_and_schedule(server, browser, tmp_path):
+    base, _ = server
+    context, page, errors, outside = _open(browser, base, "/planering/1")
+    assert "/logga-in" in page.url  # not signed in: the form
+    page.fill("input[name=username]", "planerare")
+    page.fill("input[name=password]", "hemligt-lösen")
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("/planering/1")
+    assert page.locator("table").nth(1).locator("tbody tr").count() == 30
+    frame = page.frame_locator("iframe.map")
+    frame.locator(".leaflet-container").wait_for()
+    # Roads and sites are drawn on a canvas (many features); count Leaflet's layers instead.
+    assert frame.locator(".leaflet-overlay-pane canvas").count() >= 1
+    layers = page.frames[1].evaluate(
+        "Object.keys(window).filter(k => k.startsWith('map_'))"
+        ".map(k => Object.keys(window[k]._layers).length)[0]"
+    )
+    assert layers >= 15 + 2  # the sites plus the covered and uncovered road layers
+    shot = tmp_path / "planering.png"
+    page.screenshot(path=str(shot), full_page=True)
+    _assert_not_blank(shot)
+    assert not errors, errors
+    assert not outside, outside
+    context.close()

