@@ -26,7 +26,7 @@ SECTOR_H3_RESOLUTION = 6
 
 
 def planner_arguments(plan: CheckpointPlan, municipality_code: str) -> dict[str, Any]:
-    """Keyword arguments for :func:`service.planning.checkpoints.run_checkpoints` from stored params."""
+    """Keyword arguments for ``run_checkpoints`` from a stored plan's params."""
     params = plan.params
     args: dict[str, Any] = {
         "osm_file": params.get("osm_file_path"),
