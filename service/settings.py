@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from geodata.settings import GeodataSettings
+from geodata.settings import GeodataSettings, injected_settings
 
 
 class Settings(GeodataSettings):
@@ -49,7 +49,12 @@ class Settings(GeodataSettings):
         return f"sqlite:///{self.data_dir / 'loftesplan.db'}"
 
 
-@lru_cache
-def get_service_settings() -> Settings:
-    """Settings read once from the environment."""
+@lru_cache(maxsize=1)
+def _from_environment() -> Settings:
     return Settings()
+
+
+def get_service_settings() -> Settings:
+    """The injected settings (see :mod:`geodata.settings`), else read once from the environment."""
+    injected = injected_settings()
+    return injected if isinstance(injected, Settings) else _from_environment()

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
-from geodata.settings import get_settings
+from geodata.settings import get_settings, use_settings
+from service.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(get_settings().shared_dir or ROOT.parent / "shared")
@@ -38,16 +41,35 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    """Each test gets its own cache and data dir; real data still comes from ``../shared``."""
+def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """The one settings fixture: injected for every test (see :mod:`geodata.settings`).
+
+    Each test gets its own cache and data dir, offline; real data still comes from
+    ``../shared``. Tests that need other values use :func:`configure`.
+    """
     base = tmp_path_factory.mktemp("loftesplan")
-    monkeypatch.setenv("LOFTESPLAN_CACHE_DIR", str(base / "cache"))
-    monkeypatch.setenv("LOFTESPLAN_DATA_DIR", str(base / "data"))
-    monkeypatch.setenv("LOFTESPLAN_SHARED_DIR", str(SHARED))
-    monkeypatch.setenv("LOFTESPLAN_OFFLINE", "1")
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+    injected = Settings(
+        cache_dir=base / "cache",
+        data_dir=base / "data",
+        shared_dir=SHARED,
+        offline=True,
+        database_url=f"sqlite:///{base / 'loftesplan.db'}",
+    )
+    with use_settings(injected):
+        yield injected
+
+
+@pytest.fixture
+def configure(settings: Settings) -> Iterator[Callable[..., Settings]]:
+    """``configure(offline=False, ...)``: inject changed settings until the test ends."""
+    with ExitStack() as stack:
+
+        def change(**changes: object) -> Settings:
+            changed = get_settings().model_copy(update=changes)
+            stack.enter_context(use_settings(changed))
+            return changed  # type: ignore[return-value]
+
+        yield change
 
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str):

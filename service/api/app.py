@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from geodata.errors import LoftesplanError
+from geodata.settings import use_settings
 from service.api.cache import PublicResponseCache
 from service.api.routers import (
     auth,
@@ -83,6 +84,19 @@ async def _too_large(send: Send, limit: int) -> None:
     await send({"type": "http.response.body", "body": response.body})
 
 
+class InjectSettings:
+    """Inject the app's settings into the data layer for each request (and its background work)."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run the request with ``geodata.settings.get_settings()`` returning the app's settings."""
+        with use_settings(self.settings):
+            await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the FastAPI application on ``settings`` (default: from the environment)."""
     settings = settings or get_service_settings()
@@ -137,4 +151,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(PublicResponseCache, ttl_s=settings.public_cache_s)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(InjectSettings, settings=settings)
     return app

@@ -23,7 +23,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from geodata.settings import get_settings
+from geodata.settings import use_settings
 from service.api.app import create_app
 from service.settings import Settings
 from service.store.db import create_user, engine_for, issue_token, session_scope
@@ -34,14 +34,13 @@ BODY_LIMIT = 100_000
 
 
 @pytest.fixture(scope="module")
-def offline_env() -> Iterator[None]:
-    """The module's fixtures run before conftest's per-test environment: set it here too."""
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LOFTESPLAN_SHARED_DIR", str(SHARED))
-        mp.setenv("LOFTESPLAN_OFFLINE", "1")
-        get_settings.cache_clear()
+def offline_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The module's fixtures run before conftest's per-test settings: inject them here too."""
+    base = tmp_path_factory.mktemp("offline")
+    with use_settings(
+        Settings(shared_dir=SHARED, offline=True, cache_dir=base / "cache", data_dir=base / "data")
+    ):
         yield
-    get_settings.cache_clear()
 
 
 # --- schemathesis against the OpenAPI schema, in process -------------------------------------

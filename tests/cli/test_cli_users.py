@@ -3,11 +3,10 @@ from typer.testing import CliRunner
 from service.cli import app
 
 
-def test_user_add_and_token_work_against_the_configured_database(tmp_path, monkeypatch):
-    monkeypatch.setenv("LOFTESPLAN_DATABASE_URL", f"sqlite:///{tmp_path / 'u.db'}")
+def test_user_add_and_token_work_against_the_configured_database(tmp_path, configure):
+    configure(database_url=f"sqlite:///{tmp_path / 'u.db'}")
     from service.settings import get_service_settings
 
-    get_service_settings.cache_clear()
     runner = CliRunner()
     added = runner.invoke(app, ["user", "add", "anna", "--password", "ett-langt-losen"])
     assert added.exit_code == 0, added.output
@@ -19,4 +18,3 @@ def test_user_add_and_token_work_against_the_configured_database(tmp_path, monke
         assert user_for_token(session, token.output.strip()).username == "anna"
     again = runner.invoke(app, ["user", "add", "anna", "--password", "ett-langt-losen"])
     assert again.exit_code != 0
-    get_service_settings.cache_clear()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -21,7 +22,6 @@ from geodata.municipalities import (
     name_key,
     settlements,
 )
-from geodata.settings import get_settings
 from tests.conftest import LANTMATERIET, SEEDS
 
 SEED_SETTLEMENTS = {
@@ -37,11 +37,9 @@ def _ascii(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-def _use_lantmateriet_dir(monkeypatch: pytest.MonkeyPatch, directory: Path, empty: Path) -> None:
+def _use_lantmateriet_dir(configure: Callable[..., object], directory: Path, empty: Path) -> None:
     """Point settings at ``directory`` for Lantmäteriet files and at an empty shared dir."""
-    monkeypatch.setenv("LOFTESPLAN_LANTMATERIET_DIR", str(directory))
-    monkeypatch.setenv("LOFTESPLAN_SHARED_DIR", str(empty))
-    get_settings.cache_clear()
+    configure(lantmateriet_dir=directory, shared_dir=empty)
 
 
 # --------------------------------------------------------------------------- registry
@@ -165,7 +163,7 @@ def test_hammaro_lantmateriet_area_is_mostly_vanern() -> None:
 
 
 def test_best_source_and_forced_sources_offline(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, configure: Callable[..., object]
 ) -> None:
     # Offline with the shared Lantmäteriet files: Lantmäteriet is the best available.
     assert municipality_boundary("Åre").source == "lantmateriet"
@@ -176,7 +174,7 @@ def test_best_source_and_forced_sources_offline(
     # No file: the embedded default, and a forced Lantmäteriet says what is missing.
     empty = tmp_path / "empty"
     empty.mkdir()
-    _use_lantmateriet_dir(monkeypatch, empty, empty)
+    _use_lantmateriet_dir(configure, empty, empty)
     area = municipality_boundary("Åre")
     assert area.source == "scb" and area.name == "Åre kommun"
     assert area.contains_lonlat(13.08, 63.40)  # Åre village
@@ -186,10 +184,10 @@ def test_best_source_and_forced_sources_offline(
 
 
 def test_corrupt_lantmateriet_file_is_a_clear_error(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, configure: Callable[..., object]
 ) -> None:
     (tmp_path / "ak_riks.zip").write_bytes(b"this is not a zip file")
-    _use_lantmateriet_dir(monkeypatch, tmp_path, tmp_path)
+    _use_lantmateriet_dir(configure, tmp_path, tmp_path)
     with pytest.raises(DataUnavailableError, match="Kan inte läsa"):
         municipality_boundary("Hagfors", source="lantmateriet")
     assert municipality_boundary("Hagfors").source == "scb"
@@ -234,8 +232,8 @@ def test_find_settlement_by_name_forms_and_errors() -> None:
         find_settlement("Åre", "Jarpn")
 
 
-def test_settlements_without_any_source(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    _use_lantmateriet_dir(monkeypatch, tmp_path, tmp_path)
+def test_settlements_without_any_source(tmp_path: Path, configure: Callable[..., object]) -> None:
+    _use_lantmateriet_dir(configure, tmp_path, tmp_path)
     places = settlements("Älvsbyn")
     assert places.empty and places.attrs["source"] == "none"
     assert "mb_riks.zip" in places.attrs["note"]
@@ -245,12 +243,12 @@ def test_settlements_without_any_source(monkeypatch: pytest.MonkeyPatch, tmp_pat
 
 
 def test_settlements_join_to_embedded_boundaries_without_ak_riks(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, configure: Callable[..., object]
 ) -> None:
     lm_dir = tmp_path / "lm"
     lm_dir.mkdir()
     (lm_dir / "mb_riks.zip").symlink_to(LANTMATERIET / "mb_riks.zip")
-    _use_lantmateriet_dir(monkeypatch, lm_dir, tmp_path)
+    _use_lantmateriet_dir(configure, lm_dir, tmp_path)
     assert find_settlement("Hammarö", "Skoghall")["population"] > 10_000
     assert "Vidsel" in set(settlements("Älvsbyn")["name"])
 
@@ -315,13 +313,14 @@ def _osm_answer_from(area_geometry: shapely.Geometry, name: str) -> gpd.GeoDataF
     ).to_crs(WGS84)
 
 
-def test_osm_boundary_is_used_online_and_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_osm_boundary_is_used_online_and_checked(
+    monkeypatch: pytest.MonkeyPatch, configure: Callable[..., object]
+) -> None:
     import osmnx as ox
 
     import geodata.municipalities as mod
 
-    monkeypatch.setenv("LOFTESPLAN_OFFLINE", "0")
-    get_settings.cache_clear()
+    configure(offline=False)
     monkeypatch.setattr(mod, "_osm_boundary_cache", {})
     monkeypatch.setattr(mod, "_osm_unreachable_until", 0.0)
     lm_are = municipality_boundary("Åre", source="lantmateriet").geometry
@@ -350,15 +349,15 @@ def test_osm_boundary_is_used_online_and_checked(monkeypatch: pytest.MonkeyPatch
 
 
 def test_osm_settlements_when_no_lantmateriet_file(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, configure: Callable[..., object]
 ) -> None:
     import osmnx as ox
 
     import geodata.municipalities as mod
 
     monkeypatch.setattr(mod, "_osm_unreachable_until", 0.0)
-    monkeypatch.setenv("LOFTESPLAN_OFFLINE", "0")
-    _use_lantmateriet_dir(monkeypatch, tmp_path, tmp_path)
+    _use_lantmateriet_dir(configure, tmp_path, tmp_path)
+    configure(offline=False)
     # OSM-shaped place nodes built from Lantmäteriet's real settlements of Älvsbyn.
     real = settlements_from_file("Älvsbyn")
     nodes = gpd.GeoDataFrame(

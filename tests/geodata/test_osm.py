@@ -356,15 +356,12 @@ def test_osmnx_features_convert_like_the_file_backend(stockholm_features):
     assert str(converted.crs) == "EPSG:3006"
 
 
-def test_online_path_uses_overpass_then_cache(osmnx_graph, monkeypatch):
+def test_online_path_uses_overpass_then_cache(osmnx_graph, monkeypatch, configure):
     """The Overpass branch end to end, with OSMnx's download replaced by the real file's graph."""
     import osmnx as ox
     import requests
 
-    from geodata.settings import get_settings
-
-    monkeypatch.setenv("LOFTESPLAN_OFFLINE", "0")
-    get_settings.cache_clear()
+    configure(offline=False)
     monkeypatch.setattr(ox, "graph_from_polygon", lambda polygon, **kw: osmnx_graph)
     area = _west_half(STOCKHOLM)
     first = osm.load_network(area, "drive")

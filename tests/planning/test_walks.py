@@ -26,14 +26,12 @@ RADIUS_KM = 0.6  # the extract is about 1.2 x 0.9 km; the data layer wants half 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory):
     """Module-wide cache dir so module fixtures never touch the user's cache."""
-    from geodata.settings import get_settings
+    from geodata.settings import use_settings
+    from service.settings import Settings
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("LOFTESPLAN_CACHE_DIR", str(tmp_path_factory.mktemp("walk-cache")))
-        mp.setenv("LOFTESPLAN_OFFLINE", "1")
-        get_settings.cache_clear()
+    cache = tmp_path_factory.mktemp("walk-cache")
+    with use_settings(Settings(cache_dir=cache, data_dir=cache / "data", offline=True)):
         yield
-    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="module")
