@@ -8,8 +8,6 @@ quarantine of days. The draw is reproducible from the seed.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -17,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
-from icalendar import Calendar, Event
 
 from geodata.errors import InfeasibleError, InvalidInputError
 
@@ -262,40 +259,3 @@ def _assign_sites(
             )
         )
     return events
-
-
-def to_ics(events: Sequence[ScheduledEvent], title: str = "Trafikkontroll") -> bytes:
-    """The schedule as an iCalendar file (RFC 5545) for the planners' calendars."""
-    cal = Calendar()
-    cal.add("prodid", "-//Löftesplan//loftesplan//SV")
-    cal.add("version", "2.0")
-    for e in events:
-        item = Event()
-        item.add("uid", f"loftesplan-{e.order}-{e.site_id}-{e.start:%Y%m%dT%H%M}@loftesplan")
-        item.add("summary", f"{title}{' (gemensam insats)' if e.joint else ''}: plats {e.site_id}")
-        item.add("dtstart", e.start)
-        item.add("dtend", e.end)
-        item.add("dtstamp", datetime(2000, 1, 1))
-        item.add("description", f"Sektor {e.sector}, tidsblock {e.block}")
-        cal.add_component(item)
-    return cal.to_ical()
-
-
-def to_csv(events: Sequence[ScheduledEvent]) -> str:
-    """The schedule as CSV with Swedish headers."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["nr", "plats", "sektor", "start", "slut", "tidsblock", "gemensam"])
-    for e in events:
-        writer.writerow(
-            [
-                e.order,
-                e.site_id,
-                e.sector,
-                e.start.isoformat(),
-                e.end.isoformat(),
-                e.block,
-                "ja" if e.joint else "nej",
-            ]
-        )
-    return buffer.getvalue()

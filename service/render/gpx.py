@@ -11,12 +11,15 @@ import numpy as np
 def route_gpx(
     name: str,
     description: str,
-    coords_wgs84: np.ndarray,
-    start: tuple[float, float],
-    start_name: str,
+    coords_wgs84: np.ndarray | None,
+    start: tuple[float, float] | None,
+    start_name: str | None,
     waypoints: Iterable[gpxpy.gpx.GPXWaypoint],
 ) -> str:
     """A GPX document: the route as one track, the start and the stops as waypoints.
+
+    Without a route (``coords_wgs84`` None) there is no track, and without ``start`` no start
+    waypoint: checkpoint sites are numbered places, not a route.
 
     Parameters
     ----------
@@ -33,15 +36,18 @@ def route_gpx(
     gpx.creator = "Löftesplan"
     gpx.name = name
     gpx.description = description
-    track = gpxpy.gpx.GPXTrack(name=name)
-    segment = gpxpy.gpx.GPXTrackSegment()
-    segment.points.extend(
-        gpxpy.gpx.GPXTrackPoint(latitude=lat, longitude=lon) for lon, lat in coords_wgs84.tolist()
-    )
-    track.segments.append(segment)
-    gpx.tracks.append(track)
-    gpx.waypoints.append(
-        gpxpy.gpx.GPXWaypoint(latitude=start[1], longitude=start[0], name=start_name)
-    )
+    if coords_wgs84 is not None:
+        track = gpxpy.gpx.GPXTrack(name=name)
+        segment = gpxpy.gpx.GPXTrackSegment()
+        segment.points.extend(
+            gpxpy.gpx.GPXTrackPoint(latitude=lat, longitude=lon)
+            for lon, lat in coords_wgs84.tolist()
+        )
+        track.segments.append(segment)
+        gpx.tracks.append(track)
+    if start is not None:
+        gpx.waypoints.append(
+            gpxpy.gpx.GPXWaypoint(latitude=start[1], longitude=start[0], name=start_name)
+        )
     gpx.waypoints.extend(waypoints)
     return gpx.to_xml(version="1.1")

@@ -50,7 +50,8 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
     """Plan checkpoints for a stored plan and store the outcome (never raises)."""
     from service.planning.checkpoints import run_checkpoints
     from service.render.maps.assets import use_local_assets
-    from service.render.maps.coverage import coverage_map
+    from service.render.maps.coverage import coverage_map, road_layers
+    from service.store.workplace import store_road_layers, store_site_labels
 
     with session_scope(engine) as session:
         plan = session.get(CheckpointPlan, plan_id)
@@ -59,6 +60,7 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
     try:
         result, metrics, output = run_checkpoints(**args)
         html = use_local_assets(coverage_map(result, metrics, tiles=None).get_root().render())
+        covered, uncovered = road_layers(result)
     except LoftesplanError as exc:
         _finish(engine, plan_id, "failed", error=str(exc))
         return
@@ -68,10 +70,11 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
         return
     sites = result.sites.to_crs(WGS84)
     with session_scope(engine) as session:
+        rows = []
         for site in sites.itertuples():
             lat, lon = float(site.geometry.y), float(site.geometry.x)
             road = " ".join(str(v) for v in (site.ref, site.name) if isinstance(v, str))
-            session.add(
+            rows.append(
                 PlanSite(
                     plan_id=plan_id,
                     site_key=str(site.id),
@@ -83,6 +86,10 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
                     sector=h3.latlng_to_cell(lat, lon, SECTOR_H3_RESOLUTION),
                 )
             )
+        session.add_all(rows)
+        session.flush()
+        store_site_labels(session, rows, list(sites["ref"]), list(sites["name"]))
+        store_road_layers(session, plan_id, covered, uncovered)
         plan = session.get(CheckpointPlan, plan_id)
         plan.metrics = {**jsonable_metrics(metrics), "timings_s": output["timings_s"]}
         plan.provenance = result.network.provenance.to_dict()

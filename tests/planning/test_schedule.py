@@ -1,10 +1,9 @@
 from datetime import date, timedelta
 
 import pytest
-from icalendar import Calendar
 
 from geodata.errors import InfeasibleError, InvalidInputError
-from service.planning.schedule import Campaign, SchedulePolicy, schedule_checkpoints, to_csv, to_ics
+from service.planning.schedule import Campaign, SchedulePolicy, schedule_checkpoints
 
 SITES = [f"s{i:02d}" for i in range(40)]
 SECTORS = [f"sektor{i % 8}" for i in range(40)]
@@ -48,16 +47,6 @@ def test_joint_operations_on_shared_dates():
     events = schedule_checkpoints(SITES, 20, *YEAR, joint_dates=dates, seed=2)
     joint = [e for e in events if e.joint]
     assert sorted(e.start.date() for e in joint) == dates
-
-
-def test_exports_parse_back():
-    events = schedule_checkpoints(SITES, 30, *YEAR, seed=5)
-    cal = Calendar.from_ical(to_ics(events))
-    vevents = cal.walk("VEVENT")
-    assert len(vevents) == 30
-    assert {str(v["uid"]) for v in vevents}.__len__() == 30
-    lines = to_csv(events).strip().splitlines()
-    assert lines[0].startswith("nr,plats,sektor") and len(lines) == 31
 
 
 def test_bad_input():

@@ -14,7 +14,15 @@ from pydantic import BaseModel, Field, model_validator
 
 from geodata.errors import InvalidInputError
 from service.api.deps import PlannerDep, SessionDep, SettingsDep
-from service.planning.schedule import Campaign, SchedulePolicy, to_csv, to_ics
+from service.planning.field import STATUS_SV
+from service.planning.schedule import Campaign, SchedulePolicy
+from service.render.exports import (
+    overview_sketch,
+    plan_geopackage,
+    schedule_csv,
+    schedule_ics,
+    sites_gpx,
+)
 from service.store.crud import (
     get_or_404,
     plan_coverage,
@@ -24,7 +32,8 @@ from service.store.crud import (
 )
 from service.store.db import audit, workspace_for
 from service.store.jobs import run_plan_job
-from service.store.models import CheckpointPlan
+from service.store.models import CheckpointPlan, Workspace
+from service.store.workplace import field_events, field_sites, stored_road_layers
 
 router = APIRouter(tags=["kontrollplaner"])
 
@@ -183,15 +192,85 @@ def read_schedule(plan_id: int, session: SessionDep, _user: PlannerDep) -> list[
     return [e.__dict__ for e in schedule_of(session, plan_id)]
 
 
+def _download(content: bytes | str, media_type: str, filename: str) -> Response:
+    return Response(
+        content,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _done_plan(session: SessionDep, plan_id: int) -> CheckpointPlan:
+    plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
+    if plan.status != "done":
+        raise InvalidInputError(f"Planen är inte klar (status: {plan.status}).")
+    return plan
+
+
+def _plan_name(session: SessionDep, plan: CheckpointPlan) -> str:
+    workspace = session.get(Workspace, plan.workspace_id)
+    return f"Kontrollplan {plan.id}, {workspace.municipality_name if workspace else ''}".strip(", ")
+
+
+def _attribution(plan: CheckpointPlan) -> str:
+    source = plan.provenance.get("attribution") or ""
+    date = plan.provenance.get("data_date")
+    return f"{source}, data {date}" if source and date else source
+
+
 @router.get("/api/plans/{plan_id}/schedule.ics")
-def schedule_ics(plan_id: int, session: SessionDep, _user: PlannerDep) -> Response:
-    """The schedule for calendars (iCalendar)."""
-    get_or_404(session, CheckpointPlan, plan_id, "Plan")
-    return Response(to_ics(schedule_of(session, plan_id)), media_type="text/calendar")
+def schedule_ics_file(plan_id: int, session: SessionDep, _user: PlannerDep) -> Response:
+    """The schedule for calendars (iCalendar, Europe/Stockholm, place and GEO per event)."""
+    plan = _done_plan(session, plan_id)
+    ics = schedule_ics(field_events(session, plan_id), _plan_name(session, plan), plan_id)
+    return _download(ics, "text/calendar; charset=utf-8", f"kontrollplan-{plan_id}.ics")
 
 
 @router.get("/api/plans/{plan_id}/schedule.csv")
-def schedule_csv(plan_id: int, session: SessionDep, _user: PlannerDep) -> Response:
-    """The schedule as CSV."""
-    get_or_404(session, CheckpointPlan, plan_id, "Plan")
-    return Response(to_csv(schedule_of(session, plan_id)), media_type="text/csv; charset=utf-8")
+def schedule_csv_file(plan_id: int, session: SessionDep, _user: PlannerDep) -> Response:
+    """The schedule for Excel (UTF-8 with BOM, semicolons, Swedish headers)."""
+    _done_plan(session, plan_id)
+    return _download(
+        schedule_csv(field_events(session, plan_id)),
+        "text/csv; charset=utf-8",
+        f"kontrollplan-{plan_id}-schema.csv",
+    )
+
+
+@router.get("/api/plans/{plan_id}/sites.gpx")
+def sites_gpx_file(plan_id: int, session: SessionDep, _user: PlannerDep) -> Response:
+    """The numbered sites as GPX waypoints for GPS apps."""
+    plan = _done_plan(session, plan_id)
+    gpx = sites_gpx(field_sites(session, plan_id), _plan_name(session, plan), _attribution(plan))
+    return _download(gpx, "application/gpx+xml", f"kontrollplan-{plan_id}.gpx")
+
+
+@router.get("/api/plans/{plan_id}/plan.gpkg")
+def plan_gpkg_file(plan_id: int, session: SessionDep, _user: PlannerDep) -> Response:
+    """Sites and roads within/beyond reach as a GeoPackage for QGIS."""
+    _done_plan(session, plan_id)
+    layers = stored_road_layers(session, plan_id) or (None, None)
+    gpkg = plan_geopackage(field_sites(session, plan_id), *layers)
+    return _download(gpkg, "application/geopackage+sqlite3", f"kontrollplan-{plan_id}.gpkg")
+
+
+@router.get("/api/plans/{plan_id}/faltparm", response_class=HTMLResponse)
+def field_pack(
+    plan_id: int, request: Request, session: SessionDep, _user: PlannerDep
+) -> HTMLResponse:
+    """A printable A4 field pack: overview map with numbered sites, then the timetable."""
+    from service.api.routers.pages import templates
+
+    plan = _done_plan(session, plan_id)
+    sites = field_sites(session, plan_id)
+    layers = stored_road_layers(session, plan_id) or (None, None)
+    context = {
+        "plan": plan,
+        "title": _plan_name(session, plan),
+        "sites": sites,
+        "events": field_events(session, plan_id),
+        "sketch": overview_sketch(sites, *layers),
+        "attribution": _attribution(plan),
+        "status_sv": STATUS_SV,
+    }
+    return templates.TemplateResponse(request, "arbetsyta/faltparm.html", context)

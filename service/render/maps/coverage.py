@@ -12,7 +12,7 @@ import numpy as np
 import shapely
 
 from geodata import WGS84
-from service.render.maps._base import add_attribution, add_legend, add_panel
+from service.render.maps._base import add_attribution, add_legend, add_panel, number_icon
 
 COVERED = "#1a9850"
 NOT_COVERED = "#d73027"
@@ -23,7 +23,7 @@ SIMPLIFY_M = 15.0
 _DECIMALS = 5
 
 
-def _road_layers(plan: Any) -> tuple[shapely.Geometry, shapely.Geometry]:
+def road_layers(plan: Any) -> tuple[shapely.Geometry, shapely.Geometry]:
     """Covered and uncovered roads as two merged, simplified WGS 84 multilines.
 
     Edges whose pieces all agree are drawn whole; only mixed edges are drawn piece by piece.
@@ -122,7 +122,7 @@ def coverage_map(
         boundary.add_to(fmap)
         labels.append(area.attribution)
 
-    covered, uncovered = _road_layers(plan)
+    covered, uncovered = road_layers(plan)
     radius_txt = (
         f"{plan.radius / 1000:.1f} km".replace(".", ",")
         if plan.mode == "length"
@@ -165,23 +165,21 @@ def coverage_map(
 
     group = folium.FeatureGroup(name="Kontroller")
     src = plan.sites
-    for (_, row), pt in zip(src.iterrows(), sites.geometry, strict=True):
+    # Numbered 1..K in plan order: the same numbers as every field export.
+    for number, ((_, row), pt) in enumerate(
+        zip(src.iterrows(), sites.geometry, strict=True), start=1
+    ):
         popup = (
-            f"<b>Kontroll {int(row['id'])}</b><br>"
+            f"<b>Kontroll {number}</b><br>"
             f"Varför vald: {html.escape(str(row['reason']))}<br>"
             f"{way.capitalize()}: {html.escape(_road_label(row))}<br>"
             f"Täcker {_fmt(row['road_km_covered'])} km {way} inom {radius_txt}"
         )
-        folium.CircleMarker(
+        folium.Marker(
             [pt.y, pt.x],
-            radius=7,
-            color="white",
-            weight=2,
-            fill=True,
-            fill_color=SITE,
-            fill_opacity=0.95,
+            icon=number_icon(number, SITE),
             popup=folium.Popup(popup, max_width=260),
-            tooltip=f"Kontroll {int(row['id'])}",
+            tooltip=f"Kontroll {number}",
         ).add_to(group)
     group.add_to(fmap)
 
