@@ -90,9 +90,10 @@ def spopt_run(path: str, k: int) -> dict:
     import pulp
     from spopt.locate import MCLP
 
+    from geodata.network import Locations
     from geodata.osm import load_features, load_network
     from service.planning.checkpoints import candidate_sites
-    from service.planning.distances import DistanceGraph, Locations, demand_pieces
+    from service.planning.distances import DistanceGraph, demand_pieces
 
     t = time.perf_counter()
     net = load_network(None, "drive", path).largest_component()

@@ -27,6 +27,7 @@ from scipy.sparse import csgraph
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from geodata.network import to_csgraph  # noqa: E402
 from geodata.osm import load_features, load_network  # noqa: E402
 from service.planning.walks import (  # noqa: E402
     DEFAULT_WEIGHTS,
@@ -76,7 +77,7 @@ def _true_weight(graph):
     """Adjacency with true lengths (the solver's own weight discounts prize edges)."""
     key = id(graph)
     if key not in _TRUE:
-        _TRUE[key] = graph.network.adjacency("length")
+        _TRUE[key] = to_csgraph(graph.network).matrix
     return _TRUE[key]
 
 

@@ -38,29 +38,11 @@ EXCLUDED_SERVICE = frozenset(
 NO_ACCESS = frozenset({"no", "private"})
 FOOT_OK = frozenset({"yes", "designated", "permissive", "official"})
 
-#: Road classes in the order planners think of them (used for weights and candidate rules).
-ROAD_CLASS_RANK = {
-    "motorway": 0, "trunk": 1, "primary": 2, "secondary": 3, "tertiary": 4,
-    "unclassified": 5, "residential": 6, "living_street": 7, "service": 8, "road": 8,
-}  # fmt: skip
-
-#: Default speeds (km/h) by class where ``maxspeed`` is not tagged (Swedish rural defaults).
-DEFAULT_SPEED_KMH = {
-    "motorway": 110, "trunk": 90, "primary": 80, "secondary": 70, "tertiary": 60,
-    "unclassified": 50, "residential": 40, "living_street": 10, "service": 20, "road": 50,
-    "track": 30,
-}  # fmt: skip
-
 WAY_KEYS = (
     "highway", "name", "ref", "maxspeed", "oneway", "lit", "tunnel", "bridge", "access",
     "service", "motor_vehicle", "motorcar", "foot", "snowmobile", "junction", "surface",
     "layer", "covered",
 )  # fmt: skip
-
-
-def base_class(highway: str | None) -> str:
-    """``primary_link`` -> ``primary``."""
-    return (highway or "").removesuffix("_link")
 
 
 def is_network_way(kind: str, tags: Mapping[str, str]) -> bool:

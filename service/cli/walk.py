@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
             None, "--length-km", help="Slingans längd i km (standard 2,5)."
         ),
         minutes: float | None = typer.Option(
-            None, "--minutes", help="Vandringens tid i minuter (4 km/h plus stopp)."
+            None, "--minutes", help="Vandringens tid i minuter (5 km/h plus stopp)."
         ),
         start: str | None = typer.Option(None, "--start", help="Samlingsplats LAT,LON."),
         weights: str | None = typer.Option(

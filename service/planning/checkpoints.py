@@ -23,9 +23,8 @@ from scipy import sparse
 from geodata import WGS84
 from geodata.area import Area
 from geodata.errors import AreaNotCoveredError, InfeasibleError, InvalidInputError
-from geodata.network import Network
-from geodata.osm.tags import ROAD_CLASS_RANK, base_class
-from service.planning.distances import DemandPieces, DistanceGraph, Locations, demand_pieces, snap
+from geodata.network import ROAD_CLASS_RANK, Locations, Network, base_class, nearest_edges
+from service.planning.distances import DemandPieces, DistanceGraph, demand_pieces
 
 #: Feature kinds that make a good place to stop traffic, best first, with their Swedish reason.
 PREFERRED_FEATURES = {
@@ -173,7 +172,9 @@ def candidate_sites(
         feats = features[features["kind"].isin(list(PREFERRED_FEATURES))]
         if len(feats):
             feats = feats.to_crs(network.edges.crs)
-            loc, _ = snap(network, feats.geometry.representative_point(), mask, FEATURE_SNAP_M)
+            loc, _ = nearest_edges(
+                network, feats.geometry.representative_point(), mask, FEATURE_SNAP_M
+            )
             hit = loc.edge >= 0
             reason = feats["kind"].map(PREFERRED_FEATURES).to_numpy()[hit]
             parts.append(_candidate_frame(network, loc.take(np.flatnonzero(hit)), reason))
@@ -225,7 +226,7 @@ def terrain_sites(
         feats = features[features["kind"].isin(["parking", "rest_area"])]
         if len(feats):
             feats = feats.to_crs(network.edges.crs)
-            loc, _ = snap(
+            loc, _ = nearest_edges(
                 network, feats.geometry.representative_point(), mask, TRAIL_PARKING_SNAP_M
             )
             hit = np.flatnonzero(loc.edge >= 0)
@@ -311,7 +312,7 @@ def user_sites(
                 f"{outside.sum()} av {len(pts)} punkter i {label} ligger utanför {area.name} "
                 f"(första: rad {int(np.flatnonzero(outside)[0]) + 1})."
             )
-    loc, _ = snap(network, pts.geometry, None, USER_SNAP_M)
+    loc, _ = nearest_edges(network, pts.geometry, None, USER_SNAP_M)
     far = loc.edge < 0
     if far.any():
         target = "en led" if network.kind in TERRAIN_KINDS else "en bilväg"

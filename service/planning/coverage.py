@@ -13,8 +13,8 @@ import geopandas as gpd
 import numpy as np
 
 from geodata.errors import InvalidInputError
-from geodata.network import Network
-from service.planning.distances import DemandPieces, DistanceGraph, demand_pieces, snap
+from geodata.network import Network, nearest_edges
+from service.planning.distances import DemandPieces, DistanceGraph, demand_pieces
 
 #: Sites farther than this from the drivable network are not counted (m).
 SITE_SNAP_M = 500.0
@@ -63,7 +63,7 @@ def spread_metrics(
     pieces = pieces if pieces is not None else demand_pieces(network)
     geoms = sites.geometry if isinstance(sites, gpd.GeoDataFrame) else sites
     pts = geoms.to_crs(network.edges.crs).to_numpy() if len(geoms) else np.array([], dtype=object)
-    loc, _ = snap(network, pts, None, SITE_SNAP_M)
+    loc, _ = nearest_edges(network, pts, None, SITE_SNAP_M)
     loc = loc.take(np.flatnonzero(loc.edge >= 0))
     length = pieces.length
     total_km = float(length.sum()) / 1000.0

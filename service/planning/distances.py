@@ -1,4 +1,6 @@
-"""Network distances for planners: weights, snapping, demand pieces and bounded coverage.
+"""Network distances for checkpoint planning: demand pieces and bounded coverage.
+
+Snapping, graph building and speeds come from the routing kernel in :mod:`geodata.network`.
 
 Everything works on a :class:`geodata.network.Network` in its own metric CRS. Points that
 lie along an edge (a bus stop, a piece of road) are kept as ``(edge, fraction)`` pairs, so
@@ -10,121 +12,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import geopandas as gpd
 import numpy as np
-import pandas as pd
 import shapely
 from scipy import sparse
 from scipy.sparse import csgraph
 
 from geodata.errors import InvalidInputError
-from geodata.network import Network
-from geodata.osm.tags import DEFAULT_SPEED_KMH, base_class
+from geodata.network import Locations, Network, edge_weights, to_csgraph
 
 #: Longest demand piece (m): every road is cut into pieces no longer than this.
 PIECE_LENGTH_M = 250.0
 #: Sources per Dijkstra call: csgraph returns a dense sources × nodes array.
 _CHUNK = 256
-#: Patrol speeds (km/h) on terrain networks, used for every edge whatever is tagged: a
-#: ``maxspeed`` on a track is a car limit and skoterleder carry none. 30 km/h is a car or ATV
-#: on a gravel forest road; 40 km/h is a snowmobile patrol's average on a marked trail
-#: (well below the 70 km/h terrain limit, since trails wind and cross lakes and roads).
-TERRAIN_SPEED_KMH = {"track": 30.0, "snowmobile": 40.0}
-
-
-def edge_weights(network: Network, mode: str = "length") -> np.ndarray:
-    """Weight of every edge: metres (``length``) or seconds of travel (``time``).
-
-    Road speeds come from ``maxspeed`` or, where untagged, ``DEFAULT_SPEED_KMH`` by road
-    class; terrain networks (``track``, ``snowmobile``) use ``TERRAIN_SPEED_KMH`` throughout.
-    """
-    length = network.edges["length"].to_numpy(float)
-    if mode == "length":
-        return length
-    if mode != "time":
-        raise ValueError(f"unknown weight mode {mode!r}")
-    terrain = TERRAIN_SPEED_KMH.get(getattr(network, "kind", "drive"))
-    if terrain is not None:
-        return length / (terrain / 3.6)
-    default = (
-        network.edges["highway"].map(lambda h: DEFAULT_SPEED_KMH.get(base_class(h), 50.0))
-        if "highway" in network.edges
-        else pd.Series(50.0, index=network.edges.index)
-    ).to_numpy(float)
-    speed = network.edges.get("maxspeed", pd.Series(np.nan, index=network.edges.index))
-    speed = np.where(np.isfinite(speed.to_numpy(float)), speed.to_numpy(float), default)
-    speed = np.clip(speed, 5.0, 130.0)
-    return length / (speed / 3.6)
-
-
-@dataclass
-class Locations:
-    """Points along the network as ``edge`` (row of ``network.edges``) and ``fraction`` (0..1)."""
-
-    edge: np.ndarray
-    fraction: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.edge)
-
-    def points(self, network: Network) -> np.ndarray:
-        """Shapely points of the locations, in the network's CRS."""
-        lines = network.edges.geometry.to_numpy()[self.edge]
-        return shapely.line_interpolate_point(lines, self.fraction, normalized=True)
-
-    def take(self, index: np.ndarray) -> Locations:
-        """A subset, in the order of ``index``."""
-        return Locations(self.edge[index], self.fraction[index])
-
-    @staticmethod
-    def concat(parts: list[Locations]) -> Locations:
-        """Join several location sets."""
-        return Locations(
-            np.concatenate([p.edge for p in parts]).astype(np.int64),
-            np.concatenate([p.fraction for p in parts]).astype(float),
-        )
-
-
-def snap(
-    network: Network,
-    points: np.ndarray | gpd.GeoSeries,
-    edge_mask: np.ndarray | None = None,
-    max_distance: float | None = None,
-) -> tuple[Locations, np.ndarray]:
-    """Snap points (network CRS) to their nearest edge, vectorised with an STRtree.
-
-    Parameters
-    ----------
-    network
-        Where to snap.
-    points
-        Shapely points in ``network.edges.crs``.
-    edge_mask
-        Only edges where this is True are eligible.
-    max_distance
-        Points farther than this from every eligible edge get edge -1.
-
-    Returns
-    -------
-    Locations, ndarray
-        The snapped locations and each point's distance to its edge (inf when not snapped).
-    """
-    geoms = np.asarray(getattr(points, "values", points), dtype=object)
-    eligible = np.arange(len(network.edges)) if edge_mask is None else np.flatnonzero(edge_mask)
-    edge = np.full(len(geoms), -1, dtype=np.int64)
-    dist = np.full(len(geoms), np.inf)
-    fraction = np.zeros(len(geoms))
-    if len(geoms) == 0 or len(eligible) == 0:
-        return Locations(edge, fraction), dist
-    lines = network.edges.geometry.to_numpy()[eligible]
-    tree = shapely.STRtree(lines)
-    (pt, hit), d = tree.query_nearest(
-        geoms, max_distance=max_distance, return_distance=True, all_matches=False
-    )
-    edge[pt] = eligible[hit]
-    dist[pt] = d
-    fraction[pt] = shapely.line_locate_point(lines[hit], geoms[pt], normalized=True)
-    return Locations(edge, np.nan_to_num(fraction)), dist
 
 
 @dataclass
@@ -191,7 +90,7 @@ class DistanceGraph:
         self.mode = mode
         self.weight = np.maximum(edge_weights(network, mode), 1e-3)
         self.u, self.v = network.edge_endpoints()
-        self.adjacency = network.adjacency(self.weight)
+        self.adjacency = to_csgraph(network, self.weight).matrix
         self.n_nodes = self.adjacency.shape[0]
         self.xy = network.nodes[["x", "y"]].to_numpy(float)
         # Euclidean bound on reach: in time mode a radius of t seconds spans at most t*vmax m.

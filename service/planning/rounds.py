@@ -9,7 +9,7 @@ Routing modes
 ``drive`` (default) respects ``oneway``: an inspection round is ordinary driving, not an
 emergency call, so a police car follows one-way streets. In a dense centre such as central
 Stockholm 60% of the drivable stretches are one-way and the legs get long; ``walk`` (a
-foot patrol, one-way ignored, 5 km/h) is then often the better plan.
+foot patrol, one-way ignored, at ``geodata.network.WALK_SPEED_KMH``) is then often the better plan.
 
 The solver is a time-window TSP heuristic: nearest feasible insertion (the place that adds
 least length where the schedule stays feasible), then 2-opt and or-opt moves that keep
@@ -33,19 +33,26 @@ import numpy as np
 import pandas as pd
 import shapely
 from pyproj import Transformer
-from scipy import sparse
 from scipy.sparse import csgraph
 
 from geodata import WGS84
 from geodata.errors import InfeasibleError, InvalidInputError
-from geodata.network import Network, Provenance
+from geodata.network import (
+    CsGraph,
+    Network,
+    Provenance,
+    edge_weights,
+    nearest_nodes,
+    to_csgraph,
+    tree_path,
+    tree_path_sums,
+)
 
 log = logging.getLogger(__name__)
 
 SERVICE_MIN = 15.0
 #: Longest round (hours) unless the caller says otherwise.
 MAX_HOURS = 6.0
-WALK_SPEED_KMH = 5.0
 #: Places farther than this from the network (m) cannot be visited by the round.
 MAX_SNAP_M = 400.0
 MODES = ("drive", "walk")
@@ -122,86 +129,24 @@ def opening_windows(
 
 @dataclass
 class _Routing:
-    """A directed graph of the mode's network and shortest paths between the stops."""
+    """A directed graph of the mode's network (lengths) and travel seconds per edge row."""
 
     network: Network
-    length: sparse.csr_array
-    seconds: sparse.csr_array
-    edge_row: sparse.csr_array  # (u, v) -> 1 + row of network.edges used for that step
-    reversed_row: sparse.csr_array  # 1 where that step runs against the edge's geometry
+    graph: CsGraph
+    seconds: np.ndarray  # per row of network.edges
     usable: np.ndarray  # node positions where stops may be snapped
 
 
 def _routing(network: Network, mode: str) -> _Routing:
-    u, v = network.edge_endpoints()
-    length = np.maximum(network.edges["length"].to_numpy(float), 1e-3)
-    if mode == "walk":
-        seconds = length / (WALK_SPEED_KMH / 3.6)
-        both = np.ones(len(u), dtype=bool)
-    else:
-        from service.planning.distances import edge_weights
-
-        seconds = edge_weights(network, "time")
-        both = ~network.edges["oneway"].fillna(False).to_numpy(bool)
-    rows = np.arange(len(u))
-    frame = pd.DataFrame(
-        {
-            "a": np.concatenate([u, v[both]]),
-            "b": np.concatenate([v, u[both]]),
-            "length": np.concatenate([length, length[both]]),
-            "seconds": np.concatenate([seconds, seconds[both]]),
-            "row": np.concatenate([rows, rows[both]]),
-            "rev": np.concatenate([np.zeros(len(u), bool), np.ones(both.sum(), bool)]),
-        }
-    )
-    frame = frame[frame["a"] != frame["b"]]
-    # Parallel stretches: keep the shortest (csr would add them up).
-    frame = frame.loc[frame.groupby(["a", "b"])["length"].idxmin()]
-    n = len(network.nodes)
-    shape = (n, n)
-    a, b = frame["a"].to_numpy(), frame["b"].to_numpy()
-
-    def matrix(values: np.ndarray) -> sparse.csr_array:
-        return sparse.csr_array((values, (a, b)), shape=shape)
-
-    graph = matrix(frame["length"].to_numpy())
+    # A foot patrol ignores one-way streets; a car follows them.
+    graph = to_csgraph(network, "length", directed=mode != "walk")
+    seconds = edge_weights(network, "time", kind="walk" if mode == "walk" else None)
     # Stops go where every other stop can be reached and left: the largest strongly
     # connected part (one-way streets leaving a clipped extract are dead ends).
-    _, labels = csgraph.connected_components(graph, directed=True, connection="strong")
+    n = graph.n_nodes
+    _, labels = csgraph.connected_components(graph.matrix, directed=True, connection="strong")
     usable = np.flatnonzero(labels == np.bincount(labels).argmax()) if n else np.zeros(0, int)
-    return _Routing(
-        network=network,
-        length=graph,
-        seconds=matrix(frame["seconds"].to_numpy()),
-        edge_row=matrix(frame["row"].to_numpy() + 1.0),
-        reversed_row=matrix(frame["rev"].to_numpy(float)),
-        usable=usable,
-    )
-
-
-def _snap(routing: _Routing, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest usable node position and distance (m) for each point."""
-    nodes = routing.network.nodes.geometry.to_numpy()[routing.usable]
-    tree = shapely.STRtree(nodes)
-    idx, dist = tree.query_nearest(points, return_distance=True, all_matches=False)
-    order = np.argsort(idx[0])
-    return routing.usable[idx[1][order]], dist[order]
-
-
-def _tree_sums(pred: np.ndarray, step: np.ndarray) -> np.ndarray:
-    """Sum of ``step`` along each shortest-path tree path (pointer doubling, vectorised).
-
-    ``pred`` is csgraph's predecessor array (sources × nodes, -9999 at roots and unreached
-    nodes); ``step[s, j]`` is the weight of the step from ``pred[s, j]`` to ``j``.
-    """
-    k, n = pred.shape
-    rows = np.arange(k)[:, None]
-    ancestor = np.where(pred < 0, np.arange(n)[None, :], pred)
-    total = np.where(pred < 0, 0.0, step)
-    for _ in range(int(np.ceil(np.log2(max(n, 2)))) + 1):
-        total = total + np.where(ancestor == np.arange(n)[None, :], 0.0, total[rows, ancestor])
-        ancestor = ancestor[rows, ancestor]
-    return total
+    return _Routing(network=network, graph=graph, seconds=seconds, usable=usable)
 
 
 def _leg_matrices(
@@ -209,20 +154,14 @@ def _leg_matrices(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Shortest lengths (m), their travel times (s) and predecessors between stop nodes."""
     dist, pred = csgraph.dijkstra(
-        routing.length, directed=True, indices=stops, return_predecessors=True
+        routing.graph.matrix, directed=True, indices=stops, return_predecessors=True
     )
-    parent = np.where(pred < 0, 0, pred)
-    step = routing.seconds[parent.ravel(), np.tile(np.arange(pred.shape[1]), len(stops))]
-    seconds = _tree_sums(pred, np.asarray(step).reshape(pred.shape))
-    return dist[:, stops], seconds[:, stops], pred
 
+    def step(parent: np.ndarray, node: np.ndarray) -> list[np.ndarray]:
+        return [routing.seconds[routing.graph.rows_between(parent, node)]]
 
-def _path(pred_row: np.ndarray, source: int, target: int) -> list[int]:
-    """Node positions from ``source`` to ``target`` (walking predecessors back)."""
-    path = [target]
-    while path[-1] != source:  # sequential by nature: each step needs the previous one
-        path.append(int(pred_row[path[-1]]))
-    return path[::-1]
+    (seconds,), _ = tree_path_sums(pred, stops, stops, step)
+    return dist[:, stops], seconds, pred
 
 
 # --------------------------------------------------------------------------- solver
@@ -554,13 +493,13 @@ def plan_round(
     routing = _routing(network, mode)
     crs = network.edges.crs
     points = places.to_crs(crs).geometry.to_numpy()
-    node_pos, snap_m = _snap(routing, points)
+    node_pos, snap_m = nearest_nodes(network, points, among=routing.usable)
     if start is not None:
         lat, lon = start
         xy = gpd.GeoSeries([shapely.Point(lon, lat)], crs=WGS84).to_crs(crs).to_numpy()
     else:
         xy = np.array([shapely.centroid(shapely.multipoints(points))])
-    depot, depot_m = _snap(routing, xy)
+    depot, depot_m = nearest_nodes(network, xy, among=routing.usable)
     if depot_m[0] > MAX_SNAP_M:
         raise InvalidInputError(
             f"Startpunkten ligger {depot_m[0]:.0f} m från vägnätet; välj en punkt i området."
@@ -615,10 +554,10 @@ def _realise(
     seq = [0, *tour, 0]
     path: list[int] = [int(stop_nodes[0])]
     for a, b in itertools.pairwise(seq):
-        path.extend(_path(pred[a], int(stop_nodes[a]), int(stop_nodes[b]))[1:])
+        path.extend(tree_path(pred[a], int(stop_nodes[a]), int(stop_nodes[b]))[1:].tolist())
     path_arr = np.asarray(path)
-    rows = np.asarray(routing.edge_row[path_arr[:-1], path_arr[1:]]).astype(int) - 1
-    flip = np.asarray(routing.reversed_row[path_arr[:-1], path_arr[1:]]).astype(bool)
+    rows = routing.graph.rows_between(path_arr[:-1], path_arr[1:])
+    flip = routing.graph.reversed_between(path_arr[:-1], path_arr[1:])
     lines = network.edges.geometry.to_numpy()[rows] if len(rows) else np.array([])
     if len(lines):
         lines[flip] = shapely.reverse(lines[flip])

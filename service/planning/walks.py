@@ -43,10 +43,17 @@ from scipy.sparse import csgraph
 from geodata import LANTMATERIET_ATTRIBUTION, METRIC_CRS, WGS84
 from geodata.area import Area
 from geodata.errors import AreaNotCoveredError, InfeasibleError, InvalidInputError
-from geodata.network import Network, Provenance
+from geodata.network import (
+    WALK_SPEED_KMH,
+    CsGraph,
+    Network,
+    Provenance,
+    nearest_nodes,
+    to_csgraph,
+    tree_path,
+    tree_path_sums,
+)
 
-#: Walking speed used to turn minutes into metres (km/h).
-WALK_SPEED_KMH = 4.0
 #: Assumed stops per km and minutes per stop when a walk is given in minutes.
 STOPS_PER_KM = 2.0
 STOP_MINUTES = 3.0
@@ -155,9 +162,10 @@ def parse_weights(text: str | None) -> dict[str, float]:
 
 
 def length_for_minutes(minutes: float) -> float:
-    """Target length (km) of a walk of ``minutes`` at 4 km/h with stops on the way.
+    """Target length (km) of a walk of ``minutes`` at ``WALK_SPEED_KMH`` with stops on the way.
 
-    Each km takes 15 minutes of walking plus ``STOPS_PER_KM`` stops of ``STOP_MINUTES``.
+    Each km takes 12 minutes of walking at 5 km/h plus ``STOPS_PER_KM`` stops of
+    ``STOP_MINUTES``.
     """
     if minutes <= 0:
         raise InvalidInputError("Vandringens tid måste vara större än 0 minuter.")
@@ -434,17 +442,19 @@ class _Graph:
     network: Network
     node_ids: np.ndarray  # position -> OSM id
     xy: np.ndarray
-    weight: sparse.csr_array  # discounted length for path choice
-    edge_key: np.ndarray  # sorted u*n+v (both directions)
-    edge_row: np.ndarray  # row of network.edges for edge_key
+    arcs: CsGraph  # discounted length for path choice, arcs -> edge rows
     length: np.ndarray  # per edge row
     edge_prize: np.ndarray  # per edge row
     node_prize: np.ndarray  # per node position
 
+    @property
+    def weight(self) -> sparse.csr_array:
+        """The discounted-length graph Dijkstra runs on."""
+        return self.arcs.matrix
+
     def rows_between(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Edge rows joining node positions ``a[i]`` -> ``b[i]`` (chosen parallel edge)."""
-        keys = a.astype(np.int64) * len(self.node_ids) + b
-        return self.edge_row[np.searchsorted(self.edge_key, keys)]
+        return self.arcs.rows_between(a, b)
 
 
 def _edge_prizes(edges: gpd.GeoDataFrame, weights: Mapping[str, float]) -> dict[str, np.ndarray]:
@@ -470,53 +480,20 @@ def _edge_prizes(edges: gpd.GeoDataFrame, weights: Mapping[str, float]) -> dict[
 
 
 def _build_graph(network: Network, node_prize: np.ndarray, edge_prize: np.ndarray) -> _Graph:
-    pos = network.node_positions()
-    n = len(pos)
-    u = pos.loc[network.edges["u"].to_numpy()].to_numpy()
-    v = pos.loc[network.edges["v"].to_numpy()].to_numpy()
     length = np.maximum(network.edges["length"].to_numpy(float), 0.01)
     # Prize edges look shorter to Dijkstra so legs run along them; the discount is capped so
     # a leg never detours more than about twice its length for prize.
     density = edge_prize / (length / 100.0)
     discounted = length * np.clip(1.0 - 0.2 * density, 0.5, 1.0)
-    rows = np.arange(len(length))
-    keep = u != v
-    frame = pd.DataFrame(
-        {
-            "a": np.concatenate([u[keep], v[keep]]),
-            "b": np.concatenate([v[keep], u[keep]]),
-            "w": np.concatenate([discounted[keep], discounted[keep]]),
-            "row": np.concatenate([rows[keep], rows[keep]]),
-        }
-    )
-    frame = frame.sort_values(["a", "b", "w", "row"]).drop_duplicates(["a", "b"])
-    weight = sparse.csr_array(
-        (frame["w"].to_numpy(), (frame["a"].to_numpy(), frame["b"].to_numpy())), shape=(n, n)
-    )
-    key = frame["a"].to_numpy(np.int64) * n + frame["b"].to_numpy(np.int64)
-    order = np.argsort(key)
     return _Graph(
         network=network,
         node_ids=network.nodes.index.to_numpy(),
         xy=network.nodes[["x", "y"]].to_numpy(float),
-        weight=weight,
-        edge_key=key[order],
-        edge_row=frame["row"].to_numpy()[order],
+        arcs=to_csgraph(network, discounted),
         length=length,
         edge_prize=edge_prize,
         node_prize=node_prize,
     )
-
-
-def _snap(xy: np.ndarray, graph_xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest network node position and distance for each point."""
-    tree = shapely.STRtree(shapely.points(graph_xy))
-    idx, dist = tree.query_nearest(shapely.points(xy), return_distance=True, all_matches=False)
-    out = np.empty(len(xy), dtype=np.int64)
-    out[idx[0]] = idx[1]
-    d = np.empty(len(xy))
-    d[idx[0]] = dist
-    return out, d
 
 
 def _places(
@@ -653,8 +630,7 @@ def plan_walk(
         start_xy = np.array(to_metric.transform(start[1], start[0]))
     else:
         start_xy = _default_start(net, features, centre_xy, reach_m=min(400.0, target / 4))
-    graph_xy = net.nodes[["x", "y"]].to_numpy(float)
-    start_pos, start_dist = _snap(start_xy[None, :], graph_xy)
+    start_pos, start_dist = nearest_nodes(net, start_xy[None, :])
     if start_dist[0] > MAX_START_OFFSET_M:
         raise InvalidInputError(
             f"Startpunkten ligger {start_dist[0]:.0f} m från närmaste gångväg; den får ligga "
@@ -696,7 +672,7 @@ def priority_graph(
     places = _places(features, points, weights, crs)
     if len(places):
         place_xy = shapely.get_coordinates(shapely.point_on_surface(places.geometry.to_numpy()))
-        place_node, place_dist = _snap(place_xy, graph_xy)
+        place_node, place_dist = nearest_nodes(network, place_xy)
         near = place_dist <= MAX_PLACE_SNAP_M
         places = places[near].reset_index(drop=True).assign(node=place_node[near])
     else:
@@ -758,43 +734,15 @@ class _Solver:
         self.leg_cache: dict[tuple[int, int], np.ndarray] = {}
 
     def _leg_matrices(self, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """True length and prize of every tree path, by pointer jumping over all trees.
-
-        Works on the reached (source, node) pairs only, flattened: after round t each pair
-        holds the sum over 2**t steps towards its root; roots point to themselves and hold
-        0, so extra rounds add nothing.
-        """
+        """True length and prize of every tree path between sources (inf/0 if not reached)."""
         g = self.g
-        k, n = pred.shape
-        flat_pred = pred.ravel()
-        reached = flat_pred >= 0
-        reached[np.arange(k) * n + self.sources] = True
-        idx = np.flatnonzero(reached)
-        col = idx % n
-        row = idx // n
-        par = flat_pred[idx]
-        is_root = par < 0
-        par = np.where(is_root, col, par)
-        compact = np.full(k * n, -1, dtype=np.int64)
-        compact[idx] = np.arange(len(idx))
-        anc = compact[row * n + par]
-        edge = g.rows_between(par[~is_root], col[~is_root])
-        lengths = np.zeros(len(idx))
-        prizes = np.zeros(len(idx))
-        lengths[~is_root] = g.length[edge]
-        prizes[~is_root] = g.edge_prize[edge] + g.node_prize[col[~is_root]]
-        while True:
-            lengths = lengths + lengths.take(anc)
-            prizes = prizes + prizes.take(anc)
-            nxt = anc.take(anc)
-            if np.array_equal(nxt, anc):
-                break
-            anc = nxt
-        at = compact[(np.arange(k)[:, None] * n + self.sources[None, :]).ravel()].reshape(k, k)
-        found = at >= 0
-        length = np.where(found, lengths[np.maximum(at, 0)], np.inf)
-        prize = np.where(found, prizes[np.maximum(at, 0)], 0.0)
-        return length, prize
+
+        def step(parent: np.ndarray, node: np.ndarray) -> list[np.ndarray]:
+            edge = g.rows_between(parent, node)
+            return [g.length[edge], g.edge_prize[edge] + g.node_prize[node]]
+
+        (length, prize), found = tree_path_sums(pred, self.sources, self.sources, step)
+        return np.where(found, length, np.inf), prize
 
     # -- route evaluation -------------------------------------------------------------
 
@@ -804,12 +752,7 @@ class _Solver:
         cached = self.leg_cache.get(key)
         if cached is not None:
             return cached
-        pred = self.pred[a]
-        target = int(self.sources[b])
-        path = [target]
-        while path[-1] != self.sources[a]:
-            path.append(int(pred[path[-1]]))
-        nodes = np.asarray(path[::-1], dtype=np.int64)
+        nodes = tree_path(self.pred[a], int(self.sources[a]), int(self.sources[b]))
         self.leg_cache[key] = nodes
         return nodes
 

@@ -14,6 +14,7 @@ import pytest
 import shapely
 
 from geodata.area import Area
+from geodata.network import TERRAIN_SPEED_KMH, Locations, edge_weights
 from geodata.osm import load_features, load_networks
 from service.planning.checkpoints import (
     TRAIL_JUNCTION_REASON,
@@ -24,7 +25,7 @@ from service.planning.checkpoints import (
     plan_checkpoints,
 )
 from service.planning.coverage import spread_metrics
-from service.planning.distances import TERRAIN_SPEED_KMH, DistanceGraph, Locations, edge_weights
+from service.planning.distances import DistanceGraph
 from tests.conftest import OSLO, PORTO, STOCKHOLM
 from tests.conftest import run_cli as _cli
 

@@ -235,7 +235,8 @@ def test_walk_map_has_numbered_stops_and_attribution(route):
 
 
 def test_minutes_and_weights_parsing():
-    assert walks.length_for_minutes(63) == pytest.approx(3.0)
+    # 12 min walking (5 km/h) + 2 stops of 3 min per km: 54 minutes is 3 km.
+    assert walks.length_for_minutes(54) == pytest.approx(3.0)
     w = walks.parse_weights("venue=5, unlit=0")
     assert w["venue"] == 5 and w["unlit"] == 0 and w["school"] == walks.DEFAULT_WEIGHTS["school"]
     for bad in ("venue", "venue=x", "dragon=1", "venue=-1"):
