@@ -41,6 +41,7 @@ _COMMAND_MODULES = (
     "checkpoints",
     "walk",
     "promise",
+    "followup",
     "places",
     "registers",
     "users",

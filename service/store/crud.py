@@ -17,7 +17,7 @@ from geodata import WGS84
 from geodata.area import Area
 from geodata.errors import InvalidInputError, LoftesplanError
 from service.followup.findings import Finding, FindingCollection
-from service.followup.progress import ExecutedPoint, promise_progress
+from service.followup.progress import ExecutedPoint, PromisedActivity, promise_progress
 from service.followup.promises import KIND_LABELS_SV, Activity, FollowUp, Partners, Promise
 from service.planning.schedule import (
     LOCAL_TIME,
@@ -140,7 +140,7 @@ def executed_points(session: Session, municipality_code: str) -> list[ExecutedPo
     if workspace is None:
         return []
     return [
-        ExecutedPoint(r.kind, r.happened_at, r.lat, r.lon, r.settlement)
+        ExecutedPoint(r.kind, r.happened_at, r.lat, r.lon, r.settlement, r.place, r.activity_id)
         for r in executed_of(session, workspace.id)
     ]
 
@@ -162,32 +162,43 @@ def progress_of(
     executed: list[ExecutedPoint],
     until: datetime,
     today: date,
-) -> list[dict[str, Any]]:
-    """Progress rows (JSON-ready, Swedish labels) for a stored promise."""
+) -> dict[str, Any]:
+    """Progress (JSON-ready, Swedish labels) of a stored promise within its period.
+
+    ``activities`` has one row per promised activity; ``unplaced`` counts the records of the
+    period that give no place; ``unmatched`` the records no activity claims, per kind.
+    """
     rows = activities_of(session, promise.id)
     progress = promise_progress(
-        [(a.id, a.kind, a.count_min) for a in rows],
+        [PromisedActivity(a.id, a.kind, a.count_min, a.per, tuple(a.places)) for a in rows],
         (promise.period_start, promise.period_end),
         executed,
         until,
         today,
     )
-    return [
-        {
-            "activity_id": p.activity_id,
-            "kind": p.kind,
-            "label": KIND_LABELS_SV.get(p.kind, p.kind),
-            "count_min": p.count_min,
-            "done": p.done,
-            "expected_by_now": None if p.expected_by_now is None else round(p.expected_by_now, 1),
-            "status": p.status,
-        }
-        for p in progress
-    ]
-
-
-#: Polisen's event types that record an activity of a promise kind.
-POLISEN_EVENT_KINDS = {"Trafikkontroll": "traffic_control"}
+    return {
+        "activities": [
+            {
+                "activity_id": p.activity_id,
+                "kind": p.kind,
+                "label": KIND_LABELS_SV.get(p.kind, p.kind),
+                "count_min": p.count_min,
+                "per": p.per,
+                "promised": p.promised,
+                "done": p.done,
+                "expected_by_now": (
+                    None if p.expected_by_now is None else round(p.expected_by_now, 1)
+                ),
+                "status": p.status,
+            }
+            for p in progress.activities
+        ],
+        "unplaced": progress.unplaced,
+        "unmatched": [
+            {"kind": k, "label": KIND_LABELS_SV.get(k, k), "count": n}
+            for k, n in progress.unmatched.items()
+        ],
+    }
 
 
 def import_police_events(
@@ -195,10 +206,11 @@ def import_police_events(
 ) -> dict[str, int]:
     """Store Polisen's ``Trafikkontroll`` notices as executed checkpoints, once each.
 
-    The place is geocoded from the notice text; the settlement name (when the text gives one)
-    is what the public pages aggregate by.
+    The notices are placed by :func:`service.followup.polisen.place_notices`, the one
+    conversion the CLI, the national aggregate and the live poll use too.
     """
-    from geodata.events import geocode_events, load_events
+    from geodata.events import load_events
+    from service.followup.polisen import POLISEN_EVENT_KINDS, place_notices
 
     loaded = load_events(
         workspace.municipality_code, types=list(POLISEN_EVENT_KINDS), archive=archive, online=online
@@ -212,28 +224,23 @@ def import_police_events(
         )
     )
     fresh = [e for e in loaded.events if str(e.id) not in known]
-    placed = geocode_events(fresh, workspace.municipality_code) if fresh else None
-    added = 0
-    for i, event in enumerate(fresh):
-        row = placed.iloc[i]
-        # Only a settlement-level answer names a settlement; streets aggregate by hexagon.
-        settlement = row["name"] if row["level"] == "settlement" else ""
+    for notice in place_notices(fresh, workspace.municipality_code):
+        record = notice.record
         session.add(
             ExecutedActivity(
                 workspace_id=workspace.id,
-                kind=POLISEN_EVENT_KINDS[event.type],
-                happened_at=event.datetime,
-                lat=None if row["lat"] is None or row["lat"] != row["lat"] else float(row["lat"]),
-                lon=None if row["lon"] is None or row["lon"] != row["lon"] else float(row["lon"]),
-                place=event.summary[:300],
-                settlement=str(settlement or "")[:80],
+                kind=record.kind,
+                happened_at=record.happened_at,
+                lat=record.lat,
+                lon=record.lon,
+                place=record.place,
+                settlement=record.settlement,
                 source="polisen",
-                external_id=str(event.id),
+                external_id=str(notice.event.id),
             )
         )
-        added += 1
     session.flush()
-    return {"read": len(loaded.events), "added": added, "skipped_lines": loaded.skipped}
+    return {"read": len(loaded.events), "added": len(fresh), "skipped_lines": loaded.skipped}
 
 
 def finding_from_row(row: FindingRow) -> Finding:
@@ -450,7 +457,7 @@ def public_progress(
             "title": p.title,
             "period_start": p.period_start,
             "period_end": p.period_end,
-            "activities": progress_of(session, p, executed, until, now.date()),
+            **progress_of(session, p, executed, until, now.date()),
         }
         for p in workspace_promises(session, municipality_code)
     ]

@@ -75,7 +75,7 @@ def public_map_page(municipality: str, session: SessionDep, settings: SettingsDe
     """The public coverage map, with map assets served locally."""
     found = find_municipality(municipality)
     delay = timedelta(hours=settings.public_delay_hours)
-    areas = public_aggregate(executed_points(session, found.code), datetime.now(UTC), delay)
+    areas = public_aggregate(executed_points(session, found.code), datetime.now(UTC), delay).areas
     towns = settlements(found.code)
     fmap = public_map(municipality_boundary(found.code), areas, towns)
     return use_local_assets(fmap.get_root().render())
@@ -143,13 +143,15 @@ def follow_up_report(
     delay = timedelta(hours=settings.public_delay_hours)
     executed = executed_points(session, found.code)
     row = session.get(PromiseRow, promise_id)
-    areas = public_aggregate(executed, now, delay)
+    aggregate = public_aggregate(executed, now, delay)
+    areas = aggregate.areas
     towns = settlements(found.code)
     reached = sorted({a["area"] for a in areas if a["level"] == "tätort"})
     context = {
         "municipality": found,
         "promise": promise,
         "progress": progress_of(session, row, executed, now - delay, now.date()),
+        "unplaced": aggregate.unplaced,
         "areas": areas,
         "labels": KIND_LABELS_SV,
         "reached": reached,

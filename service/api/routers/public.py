@@ -28,9 +28,14 @@ def public_executed(
     return {
         "municipality": {"code": found.code, "name": found.name},
         "delay_hours": settings.public_delay_hours,
-        "areas": public_aggregate(executed_points(session, found.code), datetime.now(UTC), delay),
+        **_public_areas(executed_points(session, found.code), delay),
         "attribution": "Källa: Polisen och kommunen, via Löftesplan",
     }
+
+
+def _public_areas(executed: list, delay: timedelta) -> dict[str, object]:
+    aggregate = public_aggregate(executed, datetime.now(UTC), delay)
+    return {"areas": aggregate.areas, "unplaced": aggregate.unplaced}
 
 
 @router.get("/{municipality}/progress")
