@@ -70,11 +70,16 @@ def _free_port() -> int:
 
 def start_server(workdir: Path) -> tuple[subprocess.Popen, str, dict[str, str]]:
     """A planner token in a fresh database, then ``loftesplan serve`` on a free port."""
-    from service.store.db import create_user, engine_for, issue_token, session_scope
+    from service.store.accounts import create_user, grant
+    from service.store.db import engine_for, session_scope
+    from service.store.security import issue_token
 
     url = f"sqlite:///{workdir / 'loftesplan.db'}"
     with session_scope(engine_for(url)) as session:
-        token = issue_token(session, create_user(session, "last", "last-hemligt"))
+        user = create_user(session, "last", "last-hemligt")
+        for role in ("polis", "kommun"):
+            grant(session, user, MUNICIPALITY, role)
+        token = issue_token(session, user, name="last")
     port = _free_port()
     env = {
         **os.environ,

@@ -20,6 +20,16 @@ class Settings(GeodataSettings):
     max_body_bytes: int = Field(default=2_000_000, ge=1_000)
     #: Public answers are served from memory this long (0 turns the cache off).
     public_cache_s: float = Field(default=30.0, ge=0)
+    #: Sign-in sessions (cookie or bearer token from ``/api/token``) end after this long.
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 31)
+    #: Failed sign-ins allowed per account, and per client address, within the window.
+    login_failures_per_account: int = Field(default=5, ge=1)
+    login_failures_per_address: int = Field(default=20, ge=1)
+    login_window_s: float = Field(default=900.0, gt=0)
+    #: The sign-in cookie's ``Secure`` flag; None: set it when the request came over HTTPS.
+    secure_cookie: bool | None = None
+    #: Checkpoint plan jobs that run at once; the rest wait in a queue.
+    max_plan_jobs: int = Field(default=2, ge=1, le=64)
 
     def allowed_osm_file(self, name: str | None) -> Path | None:
         """An OSM file a client names, only if it lies in the shared or data directory.

@@ -86,3 +86,27 @@ def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
         code = int(exc.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+#: The municipalities the API tests write to: the seeds and Stockholm (the walk tests).
+TEST_KOMMUNER = (*SEEDS, "0180")
+
+
+def planner_token(
+    engine,
+    username: str,
+    password: str = "planerar-losen",
+    roles: tuple[str, ...] = ("polis", "kommun"),
+    kommuner: tuple[str, ...] = TEST_KOMMUNER,
+) -> str:
+    """A new account with ``roles`` in each of ``kommuner``; its 12 h session token."""
+    from service.store.accounts import create_user, grant
+    from service.store.db import session_scope
+    from service.store.security import issue_token
+
+    with session_scope(engine) as session:
+        user = create_user(session, username, password)
+        for code in kommuner:
+            for role in roles:
+                grant(session, user, code, role)
+        return issue_token(session, user, name="test")

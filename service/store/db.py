@@ -1,4 +1,7 @@
-"""Persistence: engine, migrations, sessions, password and token hashing, audit trail.
+"""Persistence: engine, migrations, sessions, audit trail, workspaces.
+
+Passwords and tokens live in :mod:`service.store.security`, accounts and memberships in
+:mod:`service.store.accounts`.
 
 SQLite by default (WAL so readers never block the writer, foreign keys on), any SQLAlchemy
 URL (PostgreSQL) when configured. The schema is owned by Alembic migrations in
@@ -7,10 +10,7 @@ URL (PostgreSQL) when configured. The schema is owned by Alembic migrations in
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import importlib
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -22,7 +22,7 @@ from alembic.config import Config
 from sqlalchemy import Engine, event, make_url
 from sqlmodel import Session, create_engine, select
 
-from service.store.models import ApiToken, AuditEntry, User, Workspace, utcnow
+from service.store.models import AuditEntry, Workspace, utcnow
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -86,49 +86,6 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except Exception:
             session.rollback()
             raise
-
-
-def hash_password(password: str, *, salt: bytes | None = None) -> str:
-    """Hash a password with scrypt (stdlib, no extra dependency) as ``scrypt$salt$hash``."""
-    salt = salt or secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1)
-    return f"scrypt${salt.hex()}${digest.hex()}"
-
-
-def verify_password(password: str, stored: str) -> bool:
-    """Constant-time check of ``password`` against a stored hash."""
-    try:
-        _, salt_hex, _ = stored.split("$")
-    except ValueError:
-        return False
-    return hmac.compare_digest(hash_password(password, salt=bytes.fromhex(salt_hex)), stored)
-
-
-def token_hash(token: str) -> str:
-    """sha-256 of a bearer token: tokens are long random strings, so no salt is needed."""
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def create_user(session: Session, username: str, password: str, role: str = "planner") -> User:
-    """Add a planner account."""
-    user = User(username=username, password_hash=hash_password(password), role=role)
-    session.add(user)
-    session.flush()
-    return user
-
-
-def issue_token(session: Session, user: User, name: str = "") -> str:
-    """Create a bearer token for ``user``; only its hash is stored, the token is returned once."""
-    token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=token_hash(token), name=name))
-    session.flush()
-    return token
-
-
-def user_for_token(session: Session, token: str) -> User | None:
-    """The user a bearer token belongs to, if any."""
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).first()
-    return session.get(User, row.user_id) if row else None
 
 
 def audit(

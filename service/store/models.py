@@ -18,24 +18,40 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+#: Roles a user can hold in a municipality workspace (see ``service.api.deps.require_role``).
+ROLES = ("admin", "polis", "kommun", "läsare")
+
+
 class User(SQLModel, table=True):
-    """A planner account. Passwords and tokens are stored only as salted hashes."""
+    """An account. What it may see and do comes only from its memberships."""
 
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(index=True, unique=True, max_length=80)
     password_hash: str
-    role: str = Field(default="planner", max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Membership(SQLModel, table=True):
+    """A user's role in a municipality workspace (one row per role held)."""
+
+    __table_args__ = (UniqueConstraint("user_id", "workspace_id", "role"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True)
+    workspace_id: int = Field(foreign_key="workspace.id", index=True)
+    role: str = Field(max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
 
 
 class ApiToken(SQLModel, table=True):
-    """A bearer token for the planner API (sha-256 of the token at rest)."""
+    """A bearer token (sha-256 at rest): a sign-in session or a named API key."""
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True)
     token_hash: str = Field(index=True, unique=True, max_length=64)
     name: str = Field(default="", max_length=80)
+    kind: str = Field(default="session", max_length=20)  # session, key
     created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime | None = Field(default=None, index=True)
 
 
 class Workspace(SQLModel, table=True):

@@ -11,8 +11,7 @@ from fastapi.testclient import TestClient
 
 from service.api.app import create_app
 from service.settings import Settings
-from service.store.db import create_user, issue_token, session_scope
-from tests.conftest import PROMISES
+from tests.conftest import PROMISES, planner_token
 
 
 @pytest.fixture(scope="module")
@@ -32,13 +31,13 @@ def client(app) -> TestClient:
 
 @pytest.fixture(scope="module")
 def planner(app) -> dict[str, str]:
-    with session_scope(app.state.engine) as session:
-        token = issue_token(session, create_user(session, "planerare", "korrekt-hast"))
+    token = planner_token(app.state.engine, "planerare", "korrekt-hast")
     return {"Authorization": f"Bearer {token}"}
 
 
 def test_planner_endpoints_need_a_token(client):
-    assert client.post("/api/workspaces", json={"municipality": "Åre"}).status_code == 401
+    assert client.get("/api/workspaces").status_code == 401
+    assert client.post("/api/workspaces/2321/executed", json={}).status_code == 401
     bad = {"Authorization": "Bearer not-a-token"}
     assert client.get("/api/workspaces/2321/executed", headers=bad).status_code == 401
 

@@ -17,7 +17,7 @@ from icalendar import Calendar
 
 from service.api.app import create_app
 from service.settings import Settings
-from service.store.db import create_user, issue_token, session_scope
+from tests.conftest import planner_token
 
 PLAN = {
     "count": 12,
@@ -35,8 +35,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> TestClient:
 
 @pytest.fixture(scope="module")
 def planner(client) -> dict[str, str]:
-    with session_scope(client.app.state.engine) as session:
-        token = issue_token(session, create_user(session, "faltplanerare", "korrekt-hast"))
+    token = planner_token(client.app.state.engine, "faltplanerare", "korrekt-hast")
     return {"Authorization": f"Bearer {token}"}
 
 

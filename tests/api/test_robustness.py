@@ -26,8 +26,8 @@ import pytest
 from geodata.settings import use_settings
 from service.api.app import create_app
 from service.settings import Settings
-from service.store.db import create_user, engine_for, issue_token, session_scope
-from tests.conftest import PROMISES, SHARED
+from service.store.db import engine_for
+from tests.conftest import PROMISES, SHARED, planner_token
 
 #: The body limit the tests run with (the default is 2 MB; smaller keeps the tests light).
 BODY_LIMIT = 100_000
@@ -65,8 +65,7 @@ def fuzz_seed(fuzz_app) -> dict[str, object]:
     """A planner token and real rows (promise, activity, walk, finding) to aim ids at."""
     from fastapi.testclient import TestClient
 
-    with session_scope(fuzz_app.state.engine) as session:
-        token = issue_token(session, create_user(session, "fuzz", "fuzz-hemligt"))
+    token = planner_token(fuzz_app.state.engine, "fuzz", "fuzz-hemligt")
     headers = {"Authorization": f"Bearer {token}"}
     client = TestClient(fuzz_app, headers=headers)
     text = (PROMISES / "are.txt").read_text(encoding="utf-8")
@@ -230,8 +229,7 @@ class Server:
         self.workdir = workdir
         self.process: subprocess.Popen | None = None
         self.base = ""
-        with session_scope(engine_for(self.url)) as session:
-            token = issue_token(session, create_user(session, "last", "last-hemligt"))
+        token = planner_token(engine_for(self.url), "last", "last-hemligt")
         self.headers = {"Authorization": f"Bearer {token}"}
 
     def start(self) -> None:

@@ -8,13 +8,40 @@ def test_user_add_and_token_work_against_the_configured_database(tmp_path, confi
     from service.settings import get_service_settings
 
     runner = CliRunner()
-    added = runner.invoke(app, ["user", "add", "anna", "--password", "ett-langt-losen"])
+    added = runner.invoke(
+        app,
+        [
+            "user",
+            "add",
+            "anna",
+            "--kommun",
+            "2321",
+            "--roll",
+            "polis",
+            "--password",
+            "ett-langt-losen",
+        ],
+    )
     assert added.exit_code == 0, added.output
     token = runner.invoke(app, ["user", "token", "anna"])
     assert token.exit_code == 0 and len(token.output.strip()) >= 40
-    from service.store.db import engine_for, session_scope, user_for_token
+    from service.store.db import engine_for, session_scope
+    from service.store.security import user_for_token
 
     with session_scope(engine_for(get_service_settings().resolved_database_url)) as session:
         assert user_for_token(session, token.output.strip()).username == "anna"
-    again = runner.invoke(app, ["user", "add", "anna", "--password", "ett-langt-losen"])
+    again = runner.invoke(
+        app,
+        [
+            "user",
+            "add",
+            "anna",
+            "--kommun",
+            "2321",
+            "--roll",
+            "polis",
+            "--password",
+            "ett-langt-losen",
+        ],
+    )
     assert again.exit_code != 0

@@ -9,9 +9,9 @@ from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field, field_validator
 from sqlmodel import select
 
-from service.api.deps import PlannerDep, SessionDep
+from service.api.deps import SecretAccess, SessionDep
 from service.store.crud import NotFoundError, get_or_404, import_police_events
-from service.store.db import audit, workspace_for
+from service.store.db import audit
 from service.store.models import ActivityRow, ExecutedActivity, PromiseRow
 
 SWEDISH_TIME = ZoneInfo("Europe/Stockholm")
@@ -43,10 +43,10 @@ class ExecutedIn(BaseModel):
 
 @router.post("", status_code=201)
 def record_executed(
-    municipality: str, body: ExecutedIn, session: SessionDep, user: PlannerDep
+    municipality: str, body: ExecutedIn, session: SessionDep, access: SecretAccess
 ) -> ExecutedActivity:
     """Record an executed activity."""
-    workspace = workspace_for(session, municipality)
+    workspace = access.workspace
     if (body.lat is None) != (body.lon is None):
         raise HTTPException(422, "Ange både lat och lon, eller ingen av dem.")
     if body.activity_id is not None:
@@ -56,17 +56,19 @@ def record_executed(
     row = ExecutedActivity(workspace_id=workspace.id, source="manual", **body.model_dump())
     session.add(row)
     session.flush()
-    audit(session, username=user.username, action="create", entity="executed", entity_id=row.id)
+    audit(
+        session, username=access.user.username, action="create", entity="executed", entity_id=row.id
+    )
     session.commit()
     return row
 
 
 @router.get("")
 def list_executed(
-    municipality: str, session: SessionDep, _user: PlannerDep
+    municipality: str, session: SessionDep, access: SecretAccess
 ) -> list[ExecutedActivity]:
     """All executed activities of a municipality, newest first."""
-    workspace = workspace_for(session, municipality)
+    workspace = access.workspace
     query = (
         select(ExecutedActivity)
         .where(ExecutedActivity.workspace_id == workspace.id)
@@ -77,12 +79,12 @@ def list_executed(
 
 @router.post("/import-polisen")
 def import_polisen(
-    municipality: str, session: SessionDep, user: PlannerDep, online: bool = False
+    municipality: str, session: SessionDep, access: SecretAccess, online: bool = False
 ) -> dict[str, int]:
     """Import Polisen's traffic-check notices for the municipality as executed checkpoints."""
-    workspace = workspace_for(session, municipality)
+    workspace = access.workspace
     counts = import_police_events(session, workspace, online=online)
-    audit(session, username=user.username, action="create", entity="executed",
+    audit(session, username=access.user.username, action="create", entity="executed",
           entity_id=None, detail={"import": "polisen", **counts})  # fmt: skip
     session.commit()
     return counts

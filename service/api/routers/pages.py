@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlmodel import select
@@ -17,7 +17,8 @@ from geodata.municipalities import (
     municipality_boundary,
     settlements,
 )
-from service.api.deps import TOKEN_COOKIE, PlannerDep, SessionDep, SettingsDep
+from service.api.deps import TOKEN_COOKIE, SecretAccess, SessionDep, SettingsDep
+from service.api.routers.auth import session_lifetime, sign_in
 from service.followup.progress import public_aggregate
 from service.followup.promises import KIND_LABELS_SV
 from service.render.maps.assets import use_local_assets
@@ -32,8 +33,8 @@ from service.store.crud import (
     public_progress,
     schedule_of,
 )
-from service.store.db import issue_token, verify_password
-from service.store.models import CheckpointPlan, PromiseRow, User, Workspace
+from service.store.models import CheckpointPlan, PromiseRow, Workspace
+from service.store.security import issue_token, revoke_token
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "render" / "templates")
@@ -91,19 +92,46 @@ def login_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002
 def login_submit(
     request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     username: Annotated[str, Form(max_length=80)],
     password: Annotated[str, Form(max_length=200)],
     next: Annotated[str, Form(max_length=300)] = "/",  # noqa: A002 - form field
 ) -> HTMLResponse | RedirectResponse:
     """Check the password, set the token cookie, go on to ``next``."""
-    user = session.exec(select(User).where(User.username == username)).first()
-    if user is None or not verify_password(password, user.password_hash):
-        context = {"next": _safe_next(next), "error": "Fel användarnamn eller lösenord."}
-        return templates.TemplateResponse(request, "login.html", context, status_code=401)
-    token = issue_token(session, user, name="webbinloggning")
+    try:
+        user = sign_in(request, session, username, password)
+    except HTTPException as exc:
+        context = {"next": _safe_next(next), "error": exc.detail}
+        return templates.TemplateResponse(
+            request, "login.html", context, status_code=exc.status_code, headers=exc.headers
+        )
+    lifetime = session_lifetime(settings)
+    token = issue_token(session, user, name="webbinloggning", lifetime=lifetime)
     session.commit()
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(TOKEN_COOKIE, token, httponly=True, samesite="strict", max_age=12 * 3600)
+    secure = settings.secure_cookie
+    if secure is None:  # on by default when served behind HTTPS
+        secure = request.url.scheme == "https"
+    response.set_cookie(
+        TOKEN_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        max_age=int(lifetime.total_seconds()),
+    )
+    return response
+
+
+@router.api_route("/logga-ut", methods=["GET", "POST"])
+def logout_page(request: Request, session: SessionDep) -> RedirectResponse:
+    """End the browser's session (the token stops working everywhere) and go to the start."""
+    token = request.cookies.get(TOKEN_COOKIE)
+    if token:
+        revoke_token(session, token)
+        session.commit()
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(TOKEN_COOKIE, httponly=True, samesite="strict")
     return response
 
 
@@ -114,7 +142,7 @@ def _safe_next(target: str) -> str:
 
 @router.get("/planering/{plan_id}", response_class=HTMLResponse)
 def plan_page(
-    request: Request, plan_id: int, session: SessionDep, _user: PlannerDep
+    request: Request, plan_id: int, session: SessionDep, _access: SecretAccess
 ) -> HTMLResponse:
     """The planner page: coverage map, figures and the schedule."""
     plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")

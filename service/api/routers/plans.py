@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field, model_validator
 
 from geodata.errors import InvalidInputError
-from service.api.deps import PlannerDep, SessionDep, SettingsDep
+from service.api.deps import SecretAccess, SessionDep, SettingsDep
 from service.planning.field import STATUS_SV
 from service.planning.schedule import Campaign, SchedulePolicy
 from service.render.exports import (
@@ -30,7 +30,7 @@ from service.store.crud import (
     replace_schedule,
     schedule_of,
 )
-from service.store.db import audit, workspace_for
+from service.store.db import audit
 from service.store.jobs import run_plan_job
 from service.store.models import CheckpointPlan, Workspace
 from service.store.workplace import field_events, field_sites, stored_road_layers
@@ -104,10 +104,10 @@ def create_plan(
     background: BackgroundTasks,
     session: SessionDep,
     settings: SettingsDep,
-    user: PlannerDep,
+    access: SecretAccess,
 ) -> dict[str, Any]:
     """Start planning checkpoints; poll ``GET /api/plans/{id}`` until ``status`` is done."""
-    workspace = workspace_for(session, municipality)
+    workspace = access.workspace
     osm_path = settings.allowed_osm_file(body.osm_file)
     if body.whole_file and osm_path is None:
         raise InvalidInputError("whole_file kräver en OSM-fil (osm_file).")
@@ -115,7 +115,7 @@ def create_plan(
     plan = CheckpointPlan(workspace_id=workspace.id, promise_id=body.promise_id, params=params)
     session.add(plan)
     session.flush()
-    audit(session, username=user.username, action="create", entity="plan", entity_id=plan.id)
+    audit(session, username=access.user.username, action="create", entity="plan", entity_id=plan.id)
     session.commit()
     background.add_task(
         run_plan_job, request.app.state.engine, plan.id, workspace.municipality_code
@@ -124,7 +124,7 @@ def create_plan(
 
 
 @router.get("/api/plans/{plan_id}")
-def read_plan(plan_id: int, session: SessionDep, _user: PlannerDep) -> dict[str, Any]:
+def read_plan(plan_id: int, session: SessionDep, _access: SecretAccess) -> dict[str, Any]:
     """Status, parameters, metrics and sites of a plan."""
     plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
     return {
@@ -139,7 +139,7 @@ def read_plan(plan_id: int, session: SessionDep, _user: PlannerDep) -> dict[str,
 
 
 @router.get("/api/plans/{plan_id}/sites.geojson")
-def plan_geojson(plan_id: int, session: SessionDep, _user: PlannerDep) -> dict[str, Any]:
+def plan_geojson(plan_id: int, session: SessionDep, _access: SecretAccess) -> dict[str, Any]:
     """The chosen sites as GeoJSON points."""
     get_or_404(session, CheckpointPlan, plan_id, "Plan")
     return {
@@ -156,7 +156,7 @@ def plan_geojson(plan_id: int, session: SessionDep, _user: PlannerDep) -> dict[s
 
 
 @router.get("/api/plans/{plan_id}/karta", response_class=HTMLResponse)
-def plan_map(plan_id: int, session: SessionDep, _user: PlannerDep) -> str:
+def plan_map(plan_id: int, session: SessionDep, _access: SecretAccess) -> str:
     """The planner's coverage map (assets served locally)."""
     plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
     if plan.status != "done":
@@ -165,7 +165,7 @@ def plan_map(plan_id: int, session: SessionDep, _user: PlannerDep) -> str:
 
 
 @router.get("/api/plans/{plan_id}/coverage")
-def coverage(plan_id: int, session: SessionDep, _user: PlannerDep) -> dict[str, Any]:
+def coverage(plan_id: int, session: SessionDep, _access: SecretAccess) -> dict[str, Any]:
     """Spread metrics of the planned sites and of the executed checkpoints, side by side."""
     plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
     return plan_coverage(session, plan)
@@ -173,20 +173,20 @@ def coverage(plan_id: int, session: SessionDep, _user: PlannerDep) -> dict[str, 
 
 @router.post("/api/plans/{plan_id}/schedule", status_code=201)
 def make_schedule(
-    plan_id: int, body: ScheduleIn, session: SessionDep, user: PlannerDep
+    plan_id: int, body: ScheduleIn, session: SessionDep, access: SecretAccess
 ) -> list[dict[str, Any]]:
     """Draw dates and time blocks for the plan's sites (replaces an earlier schedule)."""
     plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
     rows = replace_schedule(session, plan, body.count, body.start, body.end, body.policy(),
                             body.joint_dates, body.seed)  # fmt: skip
-    audit(session, username=user.username, action="create", entity="schedule",
+    audit(session, username=access.user.username, action="create", entity="schedule",
           entity_id=plan_id, detail={"count": body.count})  # fmt: skip
     session.commit()
     return rows
 
 
 @router.get("/api/plans/{plan_id}/schedule")
-def read_schedule(plan_id: int, session: SessionDep, _user: PlannerDep) -> list[dict[str, Any]]:
+def read_schedule(plan_id: int, session: SessionDep, _access: SecretAccess) -> list[dict[str, Any]]:
     """The scheduled events."""
     get_or_404(session, CheckpointPlan, plan_id, "Plan")
     return [e.__dict__ for e in schedule_of(session, plan_id)]
@@ -219,7 +219,7 @@ def _attribution(plan: CheckpointPlan) -> str:
 
 
 @router.get("/api/plans/{plan_id}/schedule.ics")
-def schedule_ics_file(plan_id: int, session: SessionDep, _user: PlannerDep) -> Response:
+def schedule_ics_file(plan_id: int, session: SessionDep, _access: SecretAccess) -> Response:
     """The schedule for calendars (iCalendar, Europe/Stockholm, place and GEO per event)."""
     plan = _done_plan(session, plan_id)
     ics = schedule_ics(field_events(session, plan_id), _plan_name(session, plan), plan_id)
@@ -227,7 +227,7 @@ def schedule_ics_file(plan_id: int, session: SessionDep, _user: PlannerDep) -> R
 
 
 @router.get("/api/plans/{plan_id}/schedule.csv")
-def schedule_csv_file(plan_id: int, session: SessionDep, _user: PlannerDep) -> Response:
+def schedule_csv_file(plan_id: int, session: SessionDep, _access: SecretAccess) -> Response:
     """The schedule for Excel (UTF-8 with BOM, semicolons, Swedish headers)."""
     _done_plan(session, plan_id)
     return _download(
@@ -238,7 +238,7 @@ def schedule_csv_file(plan_id: int, session: SessionDep, _user: PlannerDep) -> R
 
 
 @router.get("/api/plans/{plan_id}/sites.gpx")
-def sites_gpx_file(plan_id: int, session: SessionDep, _user: PlannerDep) -> Response:
+def sites_gpx_file(plan_id: int, session: SessionDep, _access: SecretAccess) -> Response:
     """The numbered sites as GPX waypoints for GPS apps."""
     plan = _done_plan(session, plan_id)
     gpx = sites_gpx(field_sites(session, plan_id), _plan_name(session, plan), _attribution(plan))
@@ -246,7 +246,7 @@ def sites_gpx_file(plan_id: int, session: SessionDep, _user: PlannerDep) -> Resp
 
 
 @router.get("/api/plans/{plan_id}/plan.gpkg")
-def plan_gpkg_file(plan_id: int, session: SessionDep, _user: PlannerDep) -> Response:
+def plan_gpkg_file(plan_id: int, session: SessionDep, _access: SecretAccess) -> Response:
     """Sites and roads within/beyond reach as a GeoPackage for QGIS."""
     _done_plan(session, plan_id)
     layers = stored_road_layers(session, plan_id) or (None, None)
@@ -256,7 +256,7 @@ def plan_gpkg_file(plan_id: int, session: SessionDep, _user: PlannerDep) -> Resp
 
 @router.get("/api/plans/{plan_id}/faltparm", response_class=HTMLResponse)
 def field_pack(
-    plan_id: int, request: Request, session: SessionDep, _user: PlannerDep
+    plan_id: int, request: Request, session: SessionDep, _access: SecretAccess
 ) -> HTMLResponse:
     """A printable A4 field pack: overview map with numbered sites, then the timetable."""
     from service.api.routers.pages import templates

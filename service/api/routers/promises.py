@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from service.api.deps import PlannerDep, SessionDep
+from service.api.deps import PromiseWrite, SessionDep
 from service.followup.promises import Promise, parse_promise
 from service.store.crud import load_promise, save_promise, update_activity, workspace_promises
-from service.store.db import audit, workspace_for
+from service.store.db import audit
 
 router = APIRouter(tags=["medborgarlöften"])
 
@@ -29,17 +29,17 @@ class PromiseIn(BaseModel):
 
 
 @router.post("/api/workspaces/{municipality}/promises/parse")
-def parse_draft(municipality: str, body: PromiseText, _user: PlannerDep) -> Promise:
+def parse_draft(municipality: str, body: PromiseText, _access: PromiseWrite) -> Promise:
     """Parse a text into a draft for review, without storing it."""
     return parse_promise(body.text, kommun=municipality)
 
 
 @router.post("/api/workspaces/{municipality}/promises", status_code=201)
 def create_promise(
-    municipality: str, body: PromiseIn, session: SessionDep, user: PlannerDep
+    municipality: str, body: PromiseIn, session: SessionDep, access: PromiseWrite
 ) -> dict[str, Any]:
     """Store a promise: parsed from ``text``, or the reviewed ``promise`` as given."""
-    workspace = workspace_for(session, municipality)
+    workspace = access.workspace
     if body.promise is not None:
         promise, text = body.promise, body.text or ""
     elif body.text:
@@ -49,7 +49,7 @@ def create_promise(
 
         raise InvalidInputError("Ange antingen text eller ett granskat löfte (promise).")
     promise_id = save_promise(session, workspace, promise, text)
-    audit(session, username=user.username, action="create", entity="promise",
+    audit(session, username=access.user.username, action="create", entity="promise",
           entity_id=promise_id)  # fmt: skip
     session.commit()
     return load_promise(session, promise_id)
@@ -72,11 +72,11 @@ def read_promise(promise_id: int, session: SessionDep) -> dict[str, Any]:
 
 @router.patch("/api/activities/{activity_id}")
 def edit_activity(
-    activity_id: int, changes: dict[str, Any], session: SessionDep, user: PlannerDep
+    activity_id: int, changes: dict[str, Any], session: SessionDep, access: PromiseWrite
 ) -> dict[str, Any]:
     """Edit an activity (kind, count_min, per, responsible, places, focus...)."""
     row = update_activity(session, activity_id, changes)
-    audit(session, username=user.username, action="update", entity="activity",
+    audit(session, username=access.user.username, action="update", entity="activity",
           entity_id=activity_id, detail=changes)  # fmt: skip
     session.commit()
     return load_promise(session, row.promise_id)

@@ -8,12 +8,12 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from service.api.deps import PlannerDep, SessionDep, SettingsDep
+from service.api.deps import FollowUpRead, FollowUpWrite, SessionDep, SettingsDep
 from service.planning.walks import parse_weights, plan_walk_in_area, render_protocol, walk_area
 from service.render.maps.assets import use_local_assets
 from service.render.maps.walk import findings_map, walk_map
 from service.store.crud import add_finding, findings_of, get_or_404, stored_route, update_finding
-from service.store.db import audit, workspace_for
+from service.store.db import audit
 from service.store.models import WalkRow
 
 router = APIRouter(tags=["trygghetsvandringar"])
@@ -50,10 +50,14 @@ class FindingIn(BaseModel):
 
 @router.post("/api/workspaces/{municipality}/walks", status_code=201)
 def create_walk(
-    municipality: str, body: WalkIn, session: SessionDep, settings: SettingsDep, user: PlannerDep
+    municipality: str,
+    body: WalkIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: FollowUpWrite,
 ) -> dict[str, Any]:
     """Plan a walk loop and store it with its map, GPX and protocol."""
-    workspace = workspace_for(session, municipality)
+    workspace = access.workspace
     center = None if body.center_lat is None else (body.center_lat, body.center_lon)
     area = walk_area(
         settlement=body.settlement,
@@ -83,90 +87,92 @@ def create_walk(
     )
     session.add(row)
     session.flush()
-    audit(session, username=user.username, action="create", entity="walk", entity_id=row.id)
+    audit(session, username=access.user.username, action="create", entity="walk", entity_id=row.id)
     session.commit()
     return {"id": row.id, "name": row.name, **row.summary}
 
 
 @router.get("/api/walks/{walk_id}")
-def read_walk(walk_id: int, session: SessionDep, _user: PlannerDep) -> dict[str, Any]:
+def read_walk(walk_id: int, session: SessionDep, _access: FollowUpRead) -> dict[str, Any]:
     """A stored walk: length, stops, route."""
     row = get_or_404(session, WalkRow, walk_id, "Vandring")
     return {"id": row.id, "name": row.name, **row.summary}
 
 
 @router.get("/api/walks/{walk_id}/walk.geojson")
-def walk_geojson(walk_id: int, session: SessionDep, _user: PlannerDep) -> dict[str, Any]:
+def walk_geojson(walk_id: int, session: SessionDep, _access: FollowUpRead) -> dict[str, Any]:
     """Route, numbered stops and unlit stretches as GeoJSON."""
     return get_or_404(session, WalkRow, walk_id, "Vandring").geojson
 
 
 @router.get("/api/walks/{walk_id}/walk.gpx")
-def walk_gpx(walk_id: int, session: SessionDep, _user: PlannerDep) -> Response:
+def walk_gpx(walk_id: int, session: SessionDep, _access: FollowUpRead) -> Response:
     """Track and waypoints for GPS apps."""
     gpx = get_or_404(session, WalkRow, walk_id, "Vandring").gpx
     return Response(gpx, media_type="application/gpx+xml")
 
 
 @router.get("/api/walks/{walk_id}/protokoll", response_class=HTMLResponse)
-def walk_protocol(walk_id: int, session: SessionDep, _user: PlannerDep) -> str:
+def walk_protocol(walk_id: int, session: SessionDep, _access: FollowUpRead) -> str:
     """The printable A4 protocol."""
     return get_or_404(session, WalkRow, walk_id, "Vandring").protocol_html
 
 
 @router.get("/api/walks/{walk_id}/karta", response_class=HTMLResponse)
-def walk_map_page(walk_id: int, session: SessionDep, _user: PlannerDep) -> str:
+def walk_map_page(walk_id: int, session: SessionDep, _access: FollowUpRead) -> str:
     """The walk map (numbered stops, unlit stretches); assets served locally."""
     return get_or_404(session, WalkRow, walk_id, "Vandring").map_html
 
 
 @router.post("/api/walks/{walk_id}/findings", status_code=201)
 def create_finding(
-    walk_id: int, body: FindingIn, session: SessionDep, user: PlannerDep
+    walk_id: int, body: FindingIn, session: SessionDep, access: FollowUpWrite
 ) -> dict[str, Any]:
     """Record a finding made on the walk."""
     walk = get_or_404(session, WalkRow, walk_id, "Vandring")
     row = add_finding(session, walk, body.model_dump())
-    audit(session, username=user.username, action="create", entity="finding", entity_id=row.id)
+    audit(
+        session, username=access.user.username, action="create", entity="finding", entity_id=row.id
+    )
     session.commit()
     return row.model_dump(mode="json")
 
 
 @router.patch("/api/findings/{finding_id}")
 def edit_finding(
-    finding_id: int, changes: dict[str, Any], session: SessionDep, user: PlannerDep
+    finding_id: int, changes: dict[str, Any], session: SessionDep, access: FollowUpWrite
 ) -> dict[str, Any]:
     """Follow up a finding: responsible, action, deadline, status (open, planned, done)."""
     row = update_finding(session, finding_id, changes)
-    audit(session, username=user.username, action="update", entity="finding",
+    audit(session, username=access.user.username, action="update", entity="finding",
           entity_id=finding_id, detail=changes)  # fmt: skip
     session.commit()
     return row.model_dump(mode="json")
 
 
 @router.get("/api/walks/{walk_id}/findings")
-def list_findings(walk_id: int, session: SessionDep, _user: PlannerDep) -> list[dict[str, Any]]:
+def list_findings(walk_id: int, session: SessionDep, _access: FollowUpRead) -> list[dict[str, Any]]:
     """A walk's findings."""
     get_or_404(session, WalkRow, walk_id, "Vandring")
     return [f.model_dump(mode="json") for f in findings_of(session, walk_id)]
 
 
 @router.get("/api/walks/{walk_id}/findings.csv")
-def findings_csv(walk_id: int, session: SessionDep, _user: PlannerDep) -> Response:
+def findings_csv(walk_id: int, session: SessionDep, _access: FollowUpRead) -> Response:
     """Findings as CSV."""
     get_or_404(session, WalkRow, walk_id, "Vandring")
     return Response(findings_of(session, walk_id).to_csv(), media_type="text/csv; charset=utf-8")
 
 
 @router.get("/api/walks/{walk_id}/findings.geojson")
-def findings_geojson(walk_id: int, session: SessionDep, _user: PlannerDep) -> dict[str, Any]:
+def findings_geojson(walk_id: int, session: SessionDep, _access: FollowUpRead) -> dict[str, Any]:
     """Findings as GeoJSON."""
     get_or_404(session, WalkRow, walk_id, "Vandring")
     return findings_of(session, walk_id).to_geojson()
 
 
 @router.get("/api/walks/{walk_id}/findings/karta", response_class=HTMLResponse)
-def findings_map_page(walk_id: int, session: SessionDep, _user: PlannerDep) -> str:
+def findings_map_page(walk_id: int, session: SessionDep, _access: FollowUpRead) -> str:
     """The follow-up map: findings coloured by status."""
     walk = get_or_404(session, WalkRow, walk_id, "Vandring")
     fmap = findings_map(findings_of(session, walk_id), stored_route(walk), tiles=None)

@@ -1,4 +1,8 @@
-"""Municipality workspaces."""
+"""Municipality workspaces and their members.
+
+Workspaces are opened when an admin gives someone a role there (``loftesplan user add
+--kommun``); a workspace's admins manage its members here.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +10,59 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlmodel import select
 
-from service.api.deps import PlannerDep, SessionDep
-from service.store.db import audit, workspace_for
-from service.store.models import Workspace
+from service.api.deps import AdminAccess, SessionDep, SignedInDep
+from service.store.accounts import find_user, grant, memberships_of, revoke
+from service.store.db import audit
+from service.store.models import Membership, User, Workspace
 
 router = APIRouter(prefix="/api/workspaces", tags=["arbetsytor"])
 
 
-class WorkspaceIn(BaseModel):
-    """A municipality by name or code."""
-
-    municipality: str
-
-
 @router.get("")
-def list_workspaces(session: SessionDep) -> list[Workspace]:
-    """All municipality workspaces."""
-    return list(session.exec(select(Workspace).order_by(Workspace.municipality_code)))
+def list_workspaces(session: SessionDep, user: SignedInDep) -> list[Workspace]:
+    """The workspaces the signed-in user is a member of."""
+    seen: dict[int, Workspace] = {}
+    for workspace, _role in memberships_of(session, user.id):
+        seen.setdefault(workspace.id, workspace)
+    return list(seen.values())
 
 
-@router.post("", status_code=201)
-def create_workspace(body: WorkspaceIn, session: SessionDep, user: PlannerDep) -> Workspace:
-    """Open (or return) the workspace of a municipality."""
-    workspace = workspace_for(session, body.municipality)
-    audit(
-        session, username=user.username, action="create", entity="workspace", entity_id=workspace.id
+class MemberOut(BaseModel):
+    """A member's role in the workspace."""
+
+    username: str
+    role: str
+
+
+@router.get("/{municipality}/members")
+def list_members(municipality: str, session: SessionDep, access: AdminAccess) -> list[MemberOut]:
+    """Everyone with a role in the workspace."""
+    query = (
+        select(User.username, Membership.role)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.workspace_id == access.workspace.id)
+        .order_by(User.username, Membership.role)
     )
+    return [MemberOut(username=u, role=r) for u, r in session.exec(query)]
+
+
+@router.put("/{municipality}/members/{username}/{role}", status_code=204)
+def grant_member(
+    municipality: str, username: str, role: str, session: SessionDep, access: AdminAccess
+) -> None:
+    """Give an existing user a role in the workspace (admin, polis, kommun, läsare)."""
+    grant(session, find_user(session, username), access.workspace.municipality_code, role)
+    audit(session, username=access.user.username, action="create", entity="membership",
+          entity_id=None, detail={"user": username, "role": role})  # fmt: skip
     session.commit()
-    return workspace
+
+
+@router.delete("/{municipality}/members/{username}/{role}", status_code=204)
+def revoke_member(
+    municipality: str, username: str, role: str, session: SessionDep, access: AdminAccess
+) -> None:
+    """Take a role in the workspace from a user."""
+    revoke(session, find_user(session, username), access.workspace.municipality_code, role)
+    audit(session, username=access.user.username, action="delete", entity="membership",
+          entity_id=None, detail={"user": username, "role": role})  # fmt: skip
+    session.commit()
