@@ -74,61 +74,54 @@ def test_roles_decide_per_workspace_and_no_membership_sees_nothing(app):
     ] == ["2321"]
 
 
-def test_cli_manages_accounts_and_roles(tmp_path, monkeypatch):
+def test_cli_manages_accounts_and_roles(tmp_path, configure):
     from service.cli import app as cli
     from service.settings import get_service_settings
 
-    monkeypatch.setenv("LOFTESPLAN_DATABASE_URL", f"sqlite:///{tmp_path / 'u.db'}")
-    get_service_settings.cache_clear()
+    configure(database_url=f"sqlite:///{tmp_path / 'u.db'}")
     run = CliRunner().invoke
-    try:
-        added = run(
-            cli,
-            [
-                "user",
-                "add",
-                "eva",
-                "--kommun",
-                "Åre",
-                "--roll",
-                "kommun",
-                "--password",
-                "evas-losen-1",
-            ],
-        )
-        assert added.exit_code == 0 and "Åre" in added.output, added.output
-        bad = run(
-            cli,
-            [
-                "user",
-                "add",
-                "bo",
-                "--kommun",
-                "2321",
-                "--roll",
-                "chef",
-                "--password",
-                "bos-losen-12",
-            ],
-        )
-        assert bad.exit_code != 0
-        assert (
-            run(cli, ["user", "grant", "eva", "--kommun", "2313", "--roll", "läsare"]).exit_code
-            == 0
-        )
-        listed = run(cli, ["user", "list"]).output
-        assert "kommun i Åre" in listed and "läsare i Strömsund" in listed and "bo" not in listed
-        assert run(cli, ["user", "revoke", "eva", "--kommun", "2313"]).exit_code == 0
-        assert "Strömsund" not in run(cli, ["user", "list"]).output
-        key = run(cli, ["user", "token", "eva"]).output.strip()
-        app = create_app(get_service_settings())
-        client = TestClient(app)
-        headers = {"Authorization": f"Bearer {key}"}
-        assert client.get("/api/workspaces", headers=headers).status_code == 200
-        assert run(cli, ["user", "passwd", "eva", "--password", "nytt-losen-99"]).exit_code == 0
-        assert client.get("/api/workspaces", headers=headers).status_code == 401
-        assert run(cli, ["user", "remove", "eva"]).exit_code == 0
-        assert "eva" not in run(cli, ["user", "list"]).output
-        assert run(cli, ["user", "remove", "eva"]).exit_code != 0
-    finally:
-        get_service_settings.cache_clear()
+    added = run(
+        cli,
+        [
+            "user",
+            "add",
+            "eva",
+            "--kommun",
+            "Åre",
+            "--roll",
+            "kommun",
+            "--password",
+            "evas-losen-1",
+        ],
+    )
+    assert added.exit_code == 0 and "Åre" in added.output, added.output
+    bad = run(
+        cli,
+        [
+            "user",
+            "add",
+            "bo",
+            "--kommun",
+            "2321",
+            "--roll",
+            "chef",
+            "--password",
+            "bos-losen-12",
+        ],
+    )
+    assert bad.exit_code != 0
+    assert run(cli, ["user", "grant", "eva", "--kommun", "2313", "--roll", "läsare"]).exit_code == 0
+    listed = run(cli, ["user", "list"]).output
+    assert "kommun i Åre" in listed and "läsare i Strömsund" in listed and "bo" not in listed
+    assert run(cli, ["user", "revoke", "eva", "--kommun", "2313"]).exit_code == 0
+    assert "Strömsund" not in run(cli, ["user", "list"]).output
+    key = run(cli, ["user", "token", "eva"]).output.strip()
+    app = create_app(get_service_settings())
+    client = TestClient(app)
+    headers = {"Authorization": f"Bearer {key}"}
+    assert client.get("/api/workspaces", headers=headers).status_code == 200
+    assert run(cli, ["user", "passwd", "eva", "--password", "nytt-losen-99"]).exit_code == 0
+    assert client.get("/api/workspaces", headers=headers).status_code == 401
+    assert run(cli, ["user", "remove", "eva"]).exit_code == 0
+    assert "eva" not in run(cli, ["user", "list"]).output
+    assert run(cli, ["user", "remove", "eva"]).exit_code != 0
