@@ -33,15 +33,18 @@ PROVEN_GAP = 1e-6
 
 def ours(path: str, k: int) -> dict:
     """Our whole run, load → metrics, exactly as the CLI does it."""
-    from service.planning.checkpoints import run_checkpoints
+    from service.usecases import CheckpointRequest, plan_checkpoints_for_area
 
     t = time.perf_counter()
-    plan, metrics, out = run_checkpoints(osm_file=Path(path), count=k, radius_km=RADIUS_KM)
+    result = plan_checkpoints_for_area(
+        CheckpointRequest(osm_file=Path(path), count=k, radius_km=RADIUS_KM)
+    )
     wall = time.perf_counter() - t
+    plan = result.plan
     return {
         "wall_s": wall,
-        "timings": out["timings_s"],
-        "covered_km": metrics["road_km_covered"],
+        "timings": result.to_json()["timings_s"],
+        "covered_km": result.metrics.road_km_covered,
         "candidates": len(plan.candidates),
         "pieces": len(plan.pieces),
         "nnz": int(plan.coverage.nnz),

@@ -5,9 +5,18 @@ The CLI prints these without a traceback and exits non-zero; the API maps them t
 
 
 class LoftesplanError(Exception):
-    """Base class: an error with a message a planner understands."""
+    """Base class: an error with a message a planner understands.
+
+    The message describes the problem in a planner's Swedish and names no command-line flag
+    (API users see it too). ``field`` names the request field the problem concerns (``count``,
+    ``osm_file``, ...); the CLI turns it into its flag hint, the API may show it beside the form.
+    """
 
     status_code = 400
+
+    def __init__(self, message: str = "", *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class UnknownMunicipalityError(LoftesplanError, LookupError):

@@ -180,8 +180,9 @@ def read_archive(
         path = default_archive()
         if path is None:
             raise DataUnavailableError(
-                "Hittar inget arkiv med Polisens händelser. Ange en fil med --archive "
-                "(JSON Lines, en händelse per rad) eller hämta händelserna online."
+                "Hittar inget arkiv med Polisens händelser. Ange en arkivfil "
+                "(JSON Lines, en händelse per rad) eller hämta händelserna online.",
+                field="archive",
             )
     path = Path(path)
     if not path.is_file():
@@ -257,7 +258,8 @@ def fetch_events(municipality: str, timeout_s: float = 20.0) -> EventSet:
     name = find_municipality(str(municipality)).name
     if get_settings().offline:
         raise DataUnavailableError(
-            "Offlineläge: Polisens händelser kan inte hämtas. Ange ett arkiv med --archive."
+            "Offlineläge: Polisens händelser kan inte hämtas. Ange en arkivfil.",
+            field="archive",
         )
     import httpx
 

@@ -721,7 +721,7 @@ def _resolve(
             why = (
                 f"Inga {label} i OSM-datan inom {gaz.boundary.name}."
                 if has_osm
-                else f"Platstypen {label!r} kräver OSM-data (ange --osm-file)."
+                else f"Platstypen {label!r} kräver OSM-data (ange en OSM-fil)."
             )
             return _result(phrase, gaz, "unresolved", reason=why)
         missing.append(label)
@@ -760,7 +760,7 @@ def _resolve(
         reason = (
             f"{', '.join(missing)} finns inte i OSM-datan inom {gaz.boundary.name}."
             if has_osm
-            else f"{', '.join(missing)} kan inte läggas ut utan OSM-data (ange --osm-file)."
+            else f"{', '.join(missing)} kan inte läggas ut utan OSM-data (ange en OSM-fil)."
         )
     else:
         reason = (

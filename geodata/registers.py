@@ -59,7 +59,7 @@ VENUE_TYPES = {
 
 LICENCE_NOTE = (
     "OSM anger inte serveringstillstånd: listan är alla restauranger, barer, pubar och "
-    "nattklubbar. Kommunens register över serveringstillstånd (--register) är facit."
+    "nattklubbar. Kommunens register över serveringstillstånd är facit."
 )
 
 #: Largest distance (m) between a register address and an OSM place for them to be one venue.

@@ -143,7 +143,8 @@ def network_from_area(area: Area, kind: str) -> Network:
     except Exception as exc:  # requests/HTTP errors: the user needs the same advice for all
         raise DataUnavailableError(
             f"Kunde inte hämta OSM-data för {area.name} från Overpass ({exc}). Försök igen "
-            "senare eller ange en lokal OSM-fil med --osm-file."
+            "senare eller ange en lokal OSM-fil.",
+            field="osm_file",
         ) from exc
     provenance = Provenance(source="overpass", detail=f"{query} i {area.name}", data_date=_today())
     return graph_to_network(graph, kind, provenance)
@@ -197,7 +198,8 @@ def features_from_area(area: Area) -> tuple[gpd.GeoDataFrame, Provenance]:
     except Exception as exc:
         raise DataUnavailableError(
             f"Kunde inte hämta objekt för {area.name} från Overpass ({exc}). Försök igen "
-            "senare eller ange en lokal OSM-fil med --osm-file."
+            "senare eller ange en lokal OSM-fil.",
+            field="osm_file",
         ) from exc
     features = features_to_frame(raw)
     provenance = Provenance(

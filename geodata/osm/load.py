@@ -33,7 +33,7 @@ _MAY_BE_EMPTY = frozenset({"snowmobile", "track"})
 
 NO_DATA_MESSAGE = (
     "Ingen OSM-data för {name}. Hämta den med `loftesplan data fetch {hint}` (kräver internet) "
-    "eller ange en lokal OSM-fil (.osm, .osm.bz2, .osm.pbf) med --osm-file."
+    "eller ange en lokal OSM-fil (.osm, .osm.bz2, .osm.pbf)."
 )
 
 NO_AREA_MESSAGE = "Ange ett område (kommun eller polygon) för att hämta OSM-data."
@@ -67,7 +67,7 @@ def _no_data(area: Area | None) -> DataUnavailableError:
     hint = (area.code or area.name) if area is not None else "NAMN"
     if " " in hint:
         hint = f'"{hint}"'
-    return DataUnavailableError(NO_DATA_MESSAGE.format(name=name, hint=hint))
+    return DataUnavailableError(NO_DATA_MESSAGE.format(name=name, hint=hint), field="osm_file")
 
 
 def _area_in(area: Area, crs: object) -> shapely.Geometry:

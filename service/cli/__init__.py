@@ -57,13 +57,28 @@ def _register() -> None:
 _register()
 
 
+#: Request fields whose command-line flag is not ``--`` + the field with dashes.
+_FLAG_OF_FIELD = {"register_file": "--register", "center": "--center", "map_path": "--map"}
+
+
+def flag_hint(exc: LoftesplanError) -> str:
+    """`` (--count)`` for an error about the ``count`` field: the flag to change.
+
+    Domain errors describe the problem without naming flags (API users read them too);
+    the CLI adds the flag here, where it maps the error.
+    """
+    if not exc.field:
+        return ""
+    return f" ({_FLAG_OF_FIELD.get(exc.field, '--' + exc.field.replace('_', '-'))})"
+
+
 def main() -> None:
     """Entry point: run the app, printing user errors without a traceback."""
     try:
         # With standalone_mode=False click returns typer.Exit's code instead of exiting.
         code = app(standalone_mode=False)
     except LoftesplanError as exc:
-        err_console.print(f"[bold red]Fel:[/] {exc}")
+        err_console.print(f"[bold red]Fel:[/] {exc}{flag_hint(exc)}")
         sys.exit(2)
     except typer.Abort:
         err_console.print("Avbrutet.")

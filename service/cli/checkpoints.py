@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from geodata.errors import InvalidInputError
-from service.planning.checkpoints import run_checkpoints
+from service.usecases import CheckpointRequest, plan_checkpoints_for_area
 
 
 def _log(message: str) -> None:
@@ -58,10 +58,24 @@ def register(app: typer.Typer) -> None:
         """
         if weighting not in ("length", "class", "population"):
             raise InvalidInputError("--weighting ska vara length, class eller population.")
-        plan, metrics, output = run_checkpoints(
-            kommun, boundary, osm_file, count, radius_km, radius_min, candidates, fixed,
-            exclude, min_separation_km, weighting, exact, seed, network=network,
-        )  # fmt: skip
+        request = CheckpointRequest(
+            kommun=kommun,
+            boundary=boundary,
+            osm_file=osm_file,
+            count=count,
+            radius_km=radius_km,
+            radius_min=radius_min,
+            candidates=candidates,
+            fixed=fixed,
+            exclude=exclude,
+            min_separation_km=min_separation_km,
+            weighting=weighting,
+            exact=exact,
+            seed=seed,
+            network=network,
+        )
+        result = plan_checkpoints_for_area(request, progress=_log)
+        plan, metrics, output = result.plan, result.metrics.to_dict(), result.to_json()
         if out:
             write_geojson(plan, out)
             _log(f"Skrev {out}")

@@ -183,10 +183,10 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Skriv ut JSON."),
     ) -> None:
         """Plan one evening's or day's visit round through places of a kind."""
-        from geodata.osm import load_network
         from geodata.registers import kind_label, register_places
-        from service.planning.rounds import parse_date_time, plan_round
+        from service.planning.rounds import parse_date_time
         from service.planning.walks import parse_latlon
+        from service.usecases import RoundRequest, plan_round_for_places
 
         label = kind_label(kind)
         start_time = parse_date_time(day, clock)
@@ -205,13 +205,21 @@ def register(app: typer.Typer) -> None:
             found = pd.concat([found[found["place_id"].isin(matched)], own], ignore_index=True)
             found = gpd.GeoDataFrame(found, geometry="geometry", crs=own.crs)
             extra.append(own.attrs["attribution"])
-        network = load_network(area, mode, osm_file)
         where = area.name if area is not None else osm_file.name
-        plan = plan_round(
-            found, network, start=start_point, start_time=start_time, max_places=max_places,
-            service_min=service_min, max_hours=hours, mode=mode,
-            title=f"Tillsynsrunda {label}, {where}",
-        )  # fmt: skip
+        plan = plan_round_for_places(
+            RoundRequest(
+                places=found,
+                area=area,
+                osm_file=osm_file,
+                mode=mode,
+                start=start_point,
+                start_time=start_time,
+                max_places=max_places,
+                max_hours=hours,
+                service_min=service_min,
+                title=f"Tillsynsrunda {label}, {where}",
+            )
+        ).round
         if gpx is not None:
             gpx.write_text(plan.to_gpx(), encoding="utf-8")
         if map_file is not None:

@@ -8,8 +8,6 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from geodata.errors import InvalidInputError
-
 
 def register(app: typer.Typer) -> None:
     """Add the ``walk`` command to ``app``."""
@@ -48,28 +46,22 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Plan a safety-walk loop (trygghetsvandring) past places that feel unsafe."""
         from service.planning import walks
+        from service.usecases import WalkRequest, plan_walk_for_area
 
-        if length_km is not None and minutes is not None:
-            raise InvalidInputError("Ange antingen --length-km eller --minutes, inte båda.")
-        target = walks.length_for_minutes(minutes) if minutes is not None else length_km or 2.5
-        if length_km is not None and length_km <= 0:
-            raise InvalidInputError("--length-km måste vara större än 0.")
-        centre = walks.parse_latlon(center, "--center") if center else None
-        area = walks.walk_area(
-            settlement=settlement,
-            kommun=kommun,
-            center=centre,
-            radius_km=radius_km,
-            length_km=target,
-        )
-        route = walks.plan_walk_in_area(
-            area,
-            osm_file,
-            length_km=target,
-            start=walks.parse_latlon(start, "--start") if start else None,
-            weights=walks.parse_weights(weights),
-            points=walks.read_points(points) if points else None,
-        )
+        route = plan_walk_for_area(
+            WalkRequest(
+                settlement=settlement,
+                kommun=kommun,
+                center=walks.parse_latlon(center, "--center") if center else None,
+                radius_km=radius_km,
+                osm_file=osm_file,
+                length_km=length_km,
+                minutes=minutes,
+                start=walks.parse_latlon(start, "--start") if start else None,
+                weights=weights,
+                points=points,
+            )
+        ).route
         written = []
         if out:
             out.write_text(json.dumps(route.to_geojson(), ensure_ascii=False), encoding="utf-8")

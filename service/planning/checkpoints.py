@@ -8,10 +8,8 @@ then 1-swap local search (heuristic), or a HiGHS integer program (exact).
 
 from __future__ import annotations
 
-import sys
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -22,9 +20,14 @@ from scipy import sparse
 
 from geodata import WGS84
 from geodata.area import Area
-from geodata.errors import AreaNotCoveredError, InfeasibleError, InvalidInputError
+from geodata.errors import InfeasibleError, InvalidInputError
 from geodata.network import ROAD_CLASS_RANK, Locations, Network, base_class, nearest_edges
-from service.planning.distances import DemandPieces, DistanceGraph, demand_pieces
+from service.planning.distances import (
+    DemandPieces,
+    DistanceGraph,
+    demand_pieces,
+    settlement_pieces,
+)
 
 #: Feature kinds that make a good place to stop traffic, best first, with their Swedish reason.
 PREFERRED_FEATURES = {
@@ -55,7 +58,7 @@ _PREFERENCE = {
     TRAIL_END_REASON: 3,
     TRAIL_REASON: 4,
 }
-#: ``--network`` choices and the OSM network kind each plans on.
+#: Network choices (``network`` of a request) and the OSM network kind each plans on.
 NETWORK_CHOICES = {"road": "drive", "snowmobile": "snowmobile", "track": "track"}
 #: Network kinds planned by terrain rules: no road classes, candidates at trail junctions,
 #: trail ends and where trails meet roads.
@@ -65,12 +68,12 @@ EMPTY_NETWORK_MESSAGE = {
     "drive": "Området saknar bilvägar att planera på.",
     "snowmobile": (
         "Området saknar skoterleder i OSM-data (inga vägar med snowmobile=yes/designated/"
-        "permissive och inga route=snowmobile-leder). Planera på --network road eller track, "
-        "eller ange en OSM-fil där skoterlederna finns med --osm-file."
+        "permissive och inga route=snowmobile-leder). Planera på bilvägar eller skogsvägar, "
+        "eller ange en OSM-fil där skoterlederna finns."
     ),
     "track": (
         "Området saknar skogs- och traktorvägar (highway=track) i OSM-data. Planera på "
-        "--network road eller snowmobile, eller ange en OSM-fil med skogsvägar med --osm-file."
+        "bilvägar eller skoterleder, eller ange en OSM-fil med skogsvägar."
     ),
 }
 #: A parking place this close to a trail makes a good terrain checkpoint (m).
@@ -81,8 +84,6 @@ FORBIDDEN_HIGHWAYS = frozenset({"motorway", "motorway_link"})
 FEATURE_SNAP_M = 100.0
 #: How far a user's point may lie from the drivable network (m).
 USER_SNAP_M = 250.0
-#: Settlements are reached when a site reaches a road within this distance of them (m).
-SETTLEMENT_BUFFER_M = 200.0
 
 
 # --------------------------------------------------------------------------- candidates
@@ -332,19 +333,6 @@ def class_factor(highway: pd.Series) -> np.ndarray:
     return np.power(2.0, (6 - rank.to_numpy(float)) / 2.0)
 
 
-def settlement_pieces(
-    network: Network, pieces: DemandPieces, settlements: gpd.GeoDataFrame
-) -> sparse.csr_array:
-    """Boolean pieces × settlements: the piece lies within ``SETTLEMENT_BUFFER_M`` of it."""
-    geoms = settlements.to_crs(network.edges.crs).geometry.to_numpy()
-    pts = pieces.locations.points(network)
-    tree = shapely.STRtree(geoms)
-    p_idx, s_idx = tree.query(pts, predicate="dwithin", distance=SETTLEMENT_BUFFER_M)
-    return sparse.csr_array(
-        (np.ones(len(p_idx), dtype=bool), (p_idx, s_idx)), shape=(len(pieces), len(geoms))
-    )
-
-
 def demand_weights(
     network: Network,
     pieces: DemandPieces,
@@ -440,11 +428,12 @@ class MaximalCovering:
 
     def __init__(self, problem: CoverageProblem, k: int) -> None:
         if k < 1:
-            raise InvalidInputError("Antalet kontroller (--count) måste vara minst 1.")
+            raise InvalidInputError("Antalet kontroller måste vara minst 1.", field="count")
         if k > problem.n_candidates:
             raise InfeasibleError(
                 f"Du bad om {k} kontroller men det finns bara {problem.n_candidates} "
-                "kandidatplatser. Minska --count eller ange fler kandidater."
+                "kandidatplatser. Minska antalet kontroller eller ange fler kandidater.",
+                field="count",
             )
         if problem.fixed.sum() > k:
             raise InfeasibleError(
@@ -712,7 +701,8 @@ class _State:
             if not allowed.any():
                 raise InfeasibleError(
                     f"Bara {int(self.chosen.sum())} av {self.k} kontroller får plats med det "
-                    "minsta avståndet mellan platser. Minska --min-separation-km eller --count."
+                    "minsta avståndet mellan platser. Minska avståndet eller antalet kontroller.",
+                    field="min_separation_km",
                 )
             self.add(self._pick(self.gain, allowed, rng))
 
@@ -843,7 +833,7 @@ def plan_checkpoints(
     if radius is None or not np.isfinite(radius) or radius <= 0:
         raise InvalidInputError("Radien måste vara större än 0.")
     if k < 1:
-        raise InvalidInputError("Antalet kontroller (--count) måste vara minst 1.")
+        raise InvalidInputError("Antalet kontroller måste vara minst 1.", field="count")
     if network.edges.empty:
         raise InvalidInputError(
             EMPTY_NETWORK_MESSAGE.get(network.kind, "Området saknar vägar att planera på.")
@@ -904,145 +894,3 @@ def plan_checkpoints(
 
 #: Settlements at or above this population must be reached by a site where feasible.
 DEFAULT_POPULATION_THRESHOLD = 1000
-
-
-def _log(message: str) -> None:
-    # Progress goes to stderr so ``--json`` output on stdout stays clean.
-    print(message, file=sys.stderr)
-
-
-def run_checkpoints(
-    kommun: str | None = None,
-    boundary: Path | None = None,
-    osm_file: Path | None = None,
-    count: int = 100,
-    radius_km: float | None = None,
-    radius_min: float | None = None,
-    candidates: Path | None = None,
-    fixed: Path | None = None,
-    exclude: Path | None = None,
-    min_separation_km: float | None = None,
-    weighting: str = "length",
-    exact: bool = False,
-    seed: int = 0,
-    population_threshold: float | None = DEFAULT_POPULATION_THRESHOLD,
-    with_map: bool = False,
-    network: str = "road",
-) -> tuple[Any, dict[str, Any], dict[str, Any]]:
-    """Load data, plan and measure; the CLI and benchmarks share this.
-
-    ``network`` is ``road`` (default), ``snowmobile`` (skoterleder: ways tagged
-    ``snowmobile=yes|designated|permissive`` and ``route=snowmobile`` members) or ``track``
-    (forest and tractor roads, ``highway=track``), for skoterövervakning and kontroller i
-    terräng. On terrain the settlement guarantee is off (trails rarely reach a tätort; the
-    metrics still count settlements) and ``radius_min`` uses ``TERRAIN_SPEED_KMH``.
-
-    Returns
-    -------
-    plan, metrics, output
-        The :class:`~service.planning.checkpoints.CheckpointPlan`, the spread metrics and the JSON
-        object the CLI prints with ``--json``.
-    """
-    from geodata.osm import load_features, load_networks
-    from service.planning.coverage import spread_metrics
-
-    t0 = time.perf_counter()
-    kind = NETWORK_CHOICES.get(network)
-    if kind is None:
-        raise InvalidInputError(
-            f"Okänt nätverk {network!r}; välj {', '.join(NETWORK_CHOICES)} (--network)."
-        )
-    if (radius_km is None) == (radius_min is None):
-        raise InvalidInputError("Ange exakt en av --radius-km och --radius-min.")
-    radius_value = radius_km if radius_km is not None else radius_min
-    if radius_value is None or radius_value <= 0:
-        raise InvalidInputError("Radien måste vara större än 0.")
-    if count < 1:
-        raise InvalidInputError("Antalet kontroller (--count) måste vara minst 1.")
-    if kommun and boundary:
-        raise InvalidInputError("Ange antingen --kommun eller --boundary, inte båda.")
-    if not (kommun or boundary or osm_file):
-        raise InvalidInputError("Ange --kommun, --boundary eller --osm-file.")
-    mode, radius = ("length", radius_km * 1000.0) if radius_km else ("time", radius_min * 60.0)
-
-    area = None
-    settlements = None
-    if kommun:
-        from geodata.municipalities import municipality_boundary
-        from geodata.municipalities import settlements as find_settlements
-
-        area = municipality_boundary(kommun)
-        settlements = find_settlements(kommun)
-        if settlements is not None and settlements.empty:
-            settlements = None
-    elif boundary:
-        area = Area.from_geojson(boundary)
-    _log(f"Läser {'vägnät' if kind == 'drive' else 'leder'}{' för ' + area.name if area else ''}…")
-    # Terrain plans also read the roads (one pass over a file) to find where trails meet them.
-    kinds = (kind,) if kind == "drive" else (kind, "drive")
-    nets = load_networks(area, kinds, osm_file)
-    net, roads = nets[kind], nets.get("drive")
-    if net.edges.empty:
-        raise AreaNotCoveredError(EMPTY_NETWORK_MESSAGE[kind])
-    if kind in TERRAIN_KINDS:
-        population_threshold = None
-    features = load_features(area, osm_file) if candidates is None else None
-    t_load = time.perf_counter() - t0
-
-    user_cands = read_points(candidates, "kandidatfilen") if candidates else None
-    fixed_pts = read_points(fixed, "filen med fasta platser") if fixed else None
-    exclude_geom = Area.from_geojson(exclude) if exclude else None
-    what = "väg" if kind == "drive" else "led"
-    _log(f"Planerar {count} kontroller på {net.total_length_km:.0f} km {what}…")
-    plan = plan_checkpoints(
-        net,
-        count,
-        radius,
-        mode=mode,
-        features=features,
-        candidates=user_cands,
-        fixed=fixed_pts,
-        exclude=exclude_geom,
-        min_separation=min_separation_km * 1000.0 if min_separation_km else None,
-        weighting=weighting,
-        settlements=settlements,
-        population_threshold=population_threshold if settlements is not None else None,
-        method="exact" if exact else "heuristic",
-        seed=seed,
-        area=area,
-        roads=roads if kind in TERRAIN_KINDS else None,
-    )
-    metrics = spread_metrics(net, plan.sites, radius, settlements, mode=mode, pieces=plan.pieces)
-    total = time.perf_counter() - t0
-    sites_wgs = plan.sites.to_crs("EPSG:4326")
-    output = {
-        "sites": [
-            {
-                "id": int(row.id),
-                "lat": round(float(row.geometry.y), 6),
-                "lon": round(float(row.geometry.x), 6),
-                "reason": row.reason,
-                "road_km_covered": round(float(row.road_km_covered), 3),
-            }
-            for row in sites_wgs.itertuples()
-        ],
-        "metrics": {
-            key: metrics[key]
-            for key in (
-                "road_km_total",
-                "road_km_covered",
-                "share_road_km_covered",
-                "share_population_covered",
-                "settlements_reached",
-                "settlements_total",
-                "largest_gap_km",
-            )
-        },
-        "timings_s": {
-            "load": round(t_load, 3),
-            "network": round(plan.timings["candidates"] + plan.timings["network"], 3),
-            "optimise": round(plan.timings["optimise"], 3),
-            "total": round(total, 3),
-        },
-    }
-    return plan, metrics, output

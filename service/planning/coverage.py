@@ -14,7 +14,12 @@ import numpy as np
 
 from geodata.errors import InvalidInputError
 from geodata.network import Network, nearest_edges
-from service.planning.distances import DemandPieces, DistanceGraph, demand_pieces
+from service.planning.distances import (
+    DemandPieces,
+    DistanceGraph,
+    demand_pieces,
+    settlement_pieces,
+)
 
 #: Sites farther than this from the drivable network are not counted (m).
 SITE_SNAP_M = 500.0
@@ -108,8 +113,6 @@ def spread_metrics(
         road_km_per_site_cv=float(per_site_km.std() / mean) if mean > 0 else None,
     )
     if settlements is not None:
-        from service.planning.checkpoints import settlement_pieces
-
         if len(settlements):
             member = settlement_pieces(network, pieces, settlements)
             reached = np.asarray(member.T.astype(np.int64) @ covered.astype(np.int64)) > 0

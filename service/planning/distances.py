@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import geopandas as gpd
 import numpy as np
 import shapely
 from scipy import sparse
@@ -22,6 +23,8 @@ from geodata.network import Locations, Network, edge_weights, to_csgraph
 
 #: Longest demand piece (m): every road is cut into pieces no longer than this.
 PIECE_LENGTH_M = 250.0
+#: A demand piece this close to a settlement (m) serves it.
+SETTLEMENT_BUFFER_M = 200.0
 #: Sources per Dijkstra call: csgraph returns a dense sources × nodes array.
 _CHUNK = 256
 
@@ -252,3 +255,16 @@ def _same_edge_pairs(
     t_idx = np.repeat(np.arange(len(target_edge)), cnt)
     k = np.repeat(lo, cnt) + np.arange(cnt.sum()) - np.repeat(np.cumsum(cnt) - cnt, cnt)
     return s_order[k], t_idx
+
+
+def settlement_pieces(
+    network: Network, pieces: DemandPieces, settlements: gpd.GeoDataFrame
+) -> sparse.csr_array:
+    """Boolean pieces × settlements: the piece lies within ``SETTLEMENT_BUFFER_M`` of it."""
+    geoms = settlements.to_crs(network.edges.crs).geometry.to_numpy()
+    pts = pieces.locations.points(network)
+    tree = shapely.STRtree(geoms)
+    p_idx, s_idx = tree.query(pts, predicate="dwithin", distance=SETTLEMENT_BUFFER_M)
+    return sparse.csr_array(
+        (np.ones(len(p_idx), dtype=bool), (p_idx, s_idx)), shape=(len(pieces), len(geoms))
+    )

@@ -147,7 +147,8 @@ def parse_weights(text: str | None) -> dict[str, float]:
             raise InvalidInputError(f"Vikten {pair!r} ska skrivas som typ=vikt, t.ex. venue=3.")
         if key not in known:
             raise InvalidInputError(
-                f"Okänd typ {key!r} i --weights; välj bland {', '.join(sorted(known))}."
+                f"Okänd typ {key!r} bland vikterna; välj bland {', '.join(sorted(known))}.",
+                field="weights",
             )
         try:
             weight = float(value)
@@ -250,7 +251,9 @@ def walk_area(
     if radius_m <= 0:
         raise InvalidInputError("Radien måste vara större än 0 km.")
     if (settlement is None) == (center is None):
-        raise InvalidInputError("Ange antingen --settlement med --kommun, eller --center.")
+        raise InvalidInputError(
+            "Ange antingen en tätort och dess kommun, eller en mittpunkt.", field="settlement"
+        )
     if center is not None:
         lat, lon = center
         x, y = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True).transform(lon, lat)
@@ -261,7 +264,7 @@ def walk_area(
             extra={"center": (lat, lon)},
         )
     if not kommun:
-        raise InvalidInputError("Ange kommunen tätorten ligger i med --kommun.")
+        raise InvalidInputError("Ange kommunen tätorten ligger i.", field="kommun")
     from geodata import municipalities
 
     muni = municipalities.find_municipality(kommun)

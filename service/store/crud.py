@@ -13,7 +13,6 @@ import numpy as np
 from fastapi.encoders import jsonable_encoder
 from sqlmodel import Session, select
 
-from geodata import WGS84
 from geodata.area import Area
 from geodata.errors import InvalidInputError, LoftesplanError
 from service.followup.findings import Finding, FindingCollection
@@ -36,6 +35,7 @@ from service.store.models import (
     WalkRow,
     Workspace,
 )
+from service.usecases import CoverageRequest
 
 
 class NotFoundError(LoftesplanError, LookupError):
@@ -381,51 +381,36 @@ def plan_area(plan: CheckpointPlan, municipality_code: str) -> Area | None:
     return municipality_boundary(municipality_code)
 
 
-def plan_coverage(session: Session, plan: CheckpointPlan) -> dict[str, Any]:
-    """Spread metrics for the planned sites and for executed checkpoints on the same roads."""
-    import geopandas as gpd
+def coverage_request(session: Session, plan: CheckpointPlan) -> CoverageRequest:
+    """What to measure for a plan: its planned sites and the executed checkpoints in its area.
 
-    from geodata.osm import load_network
-    from service.planning.coverage import spread_metrics
-    from service.store.jobs import jsonable_metrics
+    Only the inputs: :func:`service.usecases.measure_coverage` loads the network and measures.
+    """
+    from service.planning.checkpoints import NETWORK_CHOICES
 
     if plan.status != "done":
         raise InvalidInputError(f"Planen är inte klar (status: {plan.status}).")
     workspace = session.get(Workspace, plan.workspace_id)
     area = plan_area(plan, workspace.municipality_code)
-    from service.planning.checkpoints import NETWORK_CHOICES
-
-    kind = NETWORK_CHOICES[plan.params.get("network", "road")]
-    network = load_network(area, kind, plan.params.get("osm_file_path"))
     params = plan.params
-    mode, radius = (
-        ("length", params["radius_km"] * 1000.0)
-        if params.get("radius_km")
-        else ("time", params["radius_min"] * 60.0)
-    )
+    network = params.get("network", "road")
+    kind = NETWORK_CHOICES[network]
     planned = [(s.lon, s.lat) for s in plan_sites(session, plan.id)]
     executed = [
         (e.lon, e.lat)
         for e in executed_of(session, workspace.id)
         if e.kind == _EXECUTED_KIND[kind] and e.lat is not None and area_contains(area, e)
     ]
-
-    def metrics(points: list[tuple[float, float]]) -> dict[str, Any] | None:
-        if not points:
-            return None
-        sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(*zip(*points, strict=True)), crs=WGS84)
-        return jsonable_metrics(spread_metrics(network, sites, radius, mode=mode))
-
-    return {
-        "planned": metrics(planned),
-        "executed": metrics(executed),
-        "executed_count": len(executed),
-        "radius": {"mode": mode, "value": radius},
-        "attribution": network.provenance.label,
-    }
+    return CoverageRequest(
+        area=area,
+        osm_file=params.get("osm_file_path"),
+        network=network,
+        radius_km=params.get("radius_km"),
+        radius_min=params.get("radius_min"),
+        points={"planned": planned, "executed": executed},
+    )
 
 
-#: Which executed activities a plan on each network is compared with.
 _EXECUTED_KIND = {
     "drive": "traffic_control",
     "snowmobile": "terrain_surveillance",

@@ -1,13 +1,12 @@
 """Long-running work behind the API: checkpoint planning as a background job.
 
-The job reads its parameters from the stored plan, runs the same library function as the
+The job reads its parameters from the stored plan, runs the same use case as the
 CLI, and records sites, metrics and the map, or the error a planner can act on.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,7 +25,7 @@ SECTOR_H3_RESOLUTION = 6
 
 
 def planner_arguments(plan: CheckpointPlan, municipality_code: str) -> dict[str, Any]:
-    """Keyword arguments for ``run_checkpoints`` from a stored plan's params."""
+    """Keyword arguments for a :class:`~service.usecases.CheckpointRequest` from a plan's params."""
     params = plan.params
     args: dict[str, Any] = {
         "osm_file": params.get("osm_file_path"),
@@ -48,17 +47,19 @@ def planner_arguments(plan: CheckpointPlan, municipality_code: str) -> dict[str,
 
 def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
     """Plan checkpoints for a stored plan and store the outcome (never raises)."""
-    from service.planning.checkpoints import run_checkpoints
     from service.render.maps.assets import use_local_assets
     from service.render.maps.coverage import coverage_map, road_layers
     from service.store.workplace import store_road_layers, store_site_labels
+    from service.usecases import CheckpointRequest, plan_checkpoints_for_area
 
     with session_scope(engine) as session:
         plan = session.get(CheckpointPlan, plan_id)
         plan.status = "running"
         args = planner_arguments(plan, municipality_code)
     try:
-        result, metrics, output = run_checkpoints(**args)
+        planned = plan_checkpoints_for_area(CheckpointRequest(**args))
+        result = planned.plan
+        metrics = planned.metrics.to_dict()
         html = use_local_assets(coverage_map(result, metrics, tiles=None).get_root().render())
         covered, uncovered = road_layers(result)
     except LoftesplanError as exc:
@@ -91,7 +92,7 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
         store_site_labels(session, rows, list(sites["ref"]), list(sites["name"]))
         store_road_layers(session, plan_id, covered, uncovered)
         plan = session.get(CheckpointPlan, plan_id)
-        plan.metrics = {**jsonable_metrics(metrics), "timings_s": output["timings_s"]}
+        plan.metrics = {**planned.metrics.to_json(), "timings_s": planned.to_json()["timings_s"]}
         plan.provenance = result.network.provenance.to_dict()
         plan.map_html = html
     _finish(engine, plan_id, "done")
@@ -103,15 +104,3 @@ def _finish(engine: Engine, plan_id: int, status: str, error: str | None = None)
         plan.status = status
         plan.error = error
         plan.finished_at = datetime.now(UTC)
-
-
-def jsonable_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
-    """Plain numbers only; NaN and inf are not JSON."""
-    out: dict[str, Any] = {}
-    for key, raw in metrics.items():
-        value = raw.item() if hasattr(raw, "item") else raw
-        if isinstance(value, float) and not math.isfinite(value):
-            value = None
-        if isinstance(value, (int, float, str, bool)) or value is None:
-            out[key] = value
-    return out

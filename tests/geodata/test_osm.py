@@ -195,9 +195,10 @@ def test_offline_without_file_or_cache_says_how_to_get_data():
     area = _west_half(STOCKHOLM)
     with pytest.raises(DataUnavailableError, match="loftesplan data fetch") as info:
         osm.load_network(area, "drive")
-    assert "--osm-file" in str(info.value)
-    with pytest.raises(DataUnavailableError, match="--osm-file"):
+    assert "lokal OSM-fil" in str(info.value) and info.value.field == "osm_file"
+    with pytest.raises(DataUnavailableError, match="lokal OSM-fil") as info:
         osm.load_features(area)
+    assert info.value.field == "osm_file"
 
 
 def test_file_outside_the_area():
@@ -373,8 +374,9 @@ def test_online_path_uses_overpass_then_cache(osmnx_graph, monkeypatch, configur
         raise requests.ConnectionError("Name or service not known")
 
     monkeypatch.setattr(ox, "graph_from_polygon", offline)
-    with pytest.raises(DataUnavailableError, match="--osm-file"):
+    with pytest.raises(DataUnavailableError, match="lokal OSM-fil") as info:
         osm.load_network(area, "walk")
+    assert info.value.field == "osm_file"
 
 
 # --- CLI -----------------------------------------------------------------------------------

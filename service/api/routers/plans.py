@@ -24,8 +24,8 @@ from service.render.exports import (
     sites_gpx,
 )
 from service.store.crud import (
+    coverage_request,
     get_or_404,
-    plan_coverage,
     plan_sites,
     replace_schedule,
     schedule_of,
@@ -167,8 +167,14 @@ def plan_map(plan_id: int, session: SessionDep, _access: SecretAccess) -> str:
 @router.get("/api/plans/{plan_id}/coverage")
 def coverage(plan_id: int, session: SessionDep, _access: SecretAccess) -> dict[str, Any]:
     """Spread metrics of the planned sites and of the executed checkpoints, side by side."""
+    from service.usecases import measure_coverage
+
     plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
-    return plan_coverage(session, plan)
+    request = coverage_request(session, plan)
+    return {
+        **measure_coverage(request).to_json(),
+        "executed_count": len(request.points["executed"]),
+    }
 
 
 @router.post("/api/plans/{plan_id}/schedule", status_code=201)

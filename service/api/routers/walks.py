@@ -9,12 +9,13 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from service.api.deps import FollowUpRead, FollowUpWrite, SessionDep, SettingsDep
-from service.planning.walks import parse_weights, plan_walk_in_area, render_protocol, walk_area
+from service.planning.walks import render_protocol
 from service.render.maps.assets import use_local_assets
 from service.render.maps.walk import findings_map, walk_map
 from service.store.crud import add_finding, findings_of, get_or_404, stored_route, update_finding
 from service.store.db import audit
 from service.store.models import WalkRow
+from service.usecases import WalkRequest, plan_walk_for_area
 
 router = APIRouter(tags=["trygghetsvandringar"])
 
@@ -59,21 +60,20 @@ def create_walk(
     """Plan a walk loop and store it with its map, GPX and protocol."""
     workspace = access.workspace
     center = None if body.center_lat is None else (body.center_lat, body.center_lon)
-    area = walk_area(
-        settlement=body.settlement,
-        kommun=workspace.municipality_code if body.settlement else None,
-        center=center,
-        radius_km=body.radius_km,
-        length_km=body.length_km,
-    )
     start = None if body.start_lat is None else (body.start_lat, body.start_lon)
-    route = plan_walk_in_area(
-        area,
-        settings.allowed_osm_file(body.osm_file),
-        length_km=body.length_km,
-        start=start,
-        weights=parse_weights(body.weights),
+    planned = plan_walk_for_area(
+        WalkRequest(
+            settlement=body.settlement,
+            kommun=workspace.municipality_code if body.settlement else None,
+            center=center,
+            radius_km=body.radius_km,
+            osm_file=settings.allowed_osm_file(body.osm_file),
+            length_km=body.length_km,
+            start=start,
+            weights=body.weights,
+        )
     )
+    route, area = planned.route, planned.area
     row = WalkRow(
         workspace_id=workspace.id,
         name=body.name or f"Trygghetsvandring {area.name}",

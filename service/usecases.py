@@ -1,0 +1,483 @@
+"""Use cases: what a planner asks for, apart from the algorithms that answer it.
+
+Each use case takes one typed request (pydantic) and returns a typed result (a dataclass
+with typed metrics): it loads the data, calls the planners in :mod:`service.planning` and
+measures the outcome. The CLI, the background jobs, the API and the benchmarks all call
+these, by keyword, so a plan made in one place is the plan made in every other.
+
+- :func:`plan_checkpoints_for_area`: spread K checkpoints over an area's roads or trails;
+- :func:`plan_walk_for_area`: a safety-walk loop (trygghetsvandring);
+- :func:`plan_round_for_places`: one evening's inspection round through places;
+- :func:`measure_coverage`: spread metrics of sets of points (planned, executed).
+
+Nothing here prints: progress goes to the ``progress`` callback when one is given, and to
+:mod:`logging` otherwise (configured once, by the CLI and by ``serve``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+from pydantic import BaseModel, ConfigDict
+
+from geodata import WGS84
+from geodata.area import Area
+from geodata.errors import AreaNotCoveredError, InvalidInputError
+from geodata.network import Network
+from service.planning.checkpoints import (
+    DEFAULT_POPULATION_THRESHOLD,
+    EMPTY_NETWORK_MESSAGE,
+    NETWORK_CHOICES,
+    TERRAIN_KINDS,
+    CheckpointPlan,
+    plan_checkpoints,
+    read_points,
+)
+from service.planning.coverage import spread_metrics
+from service.planning.rounds import Round, plan_round
+from service.planning.walks import (
+    WalkRoute,
+    length_for_minutes,
+    parse_weights,
+    plan_walk_in_area,
+    walk_area,
+)
+from service.planning.walks import read_points as read_walk_points
+
+log = logging.getLogger(__name__)
+
+#: Receives one Swedish line per step of a long run (e.g. the CLI writes it to stderr).
+Progress = Callable[[str], None]
+#: The metrics the CLI and the API show for a checkpoint plan, in this order.
+SUMMARY_METRICS = (
+    "road_km_total",
+    "road_km_covered",
+    "share_road_km_covered",
+    "share_population_covered",
+    "settlements_reached",
+    "settlements_total",
+    "largest_gap_km",
+)
+
+
+def _report(progress: Progress | None, message: str) -> None:
+    if progress is not None:
+        progress(message)
+    else:
+        log.info(message)
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
+
+
+# --------------------------------------------------------------------------- metrics
+
+
+@dataclass(frozen=True)
+class SpreadMetrics:
+    """How well a set of sites covers a network (see :func:`~coverage.spread_metrics`)."""
+
+    road_km_total: float
+    road_km_covered: float
+    share_road_km_covered: float
+    share_population_covered: float | None
+    settlements_reached: int | None
+    settlements_total: int | None
+    largest_gap_km: float | None
+    road_km_unreachable: float
+    sites_used: int
+    road_km_per_site_mean: float
+    road_km_per_site_cv: float | None
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> SpreadMetrics:
+        """From the mapping :func:`~coverage.spread_metrics` returns."""
+        return cls(**{f.name: values[f.name] for f in fields(cls)})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain mapping (maps and stored plans read it)."""
+        return asdict(self)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain numbers only: NaN and inf (not JSON) become None."""
+        return {
+            key: None if isinstance(value, float) and not math.isfinite(value) else value
+            for key, value in self.to_dict().items()
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """The headline figures (:data:`SUMMARY_METRICS`)."""
+        values = self.to_dict()
+        return {key: values[key] for key in SUMMARY_METRICS}
+
+
+# --------------------------------------------------------------------------- checkpoints
+
+
+class CheckpointRequest(_Request):
+    """Spread ``count`` checkpoints over an area: a municipality, a boundary or a whole file.
+
+    ``boundary`` is a GeoJSON file or mapping; exactly one of ``radius_km`` and
+    ``radius_min`` gives each checkpoint's reach. ``network`` is ``road``, ``snowmobile`` or
+    ``track``.
+    """
+
+    kommun: str | None = None
+    boundary: Path | str | dict[str, Any] | None = None
+    osm_file: Path | str | None = None
+    count: int = 100
+    radius_km: float | None = None
+    radius_min: float | None = None
+    candidates: Path | None = None
+    fixed: Path | None = None
+    exclude: Path | None = None
+    min_separation_km: float | None = None
+    weighting: str = "length"
+    exact: bool = False
+    seed: int = 0
+    population_threshold: float | None = DEFAULT_POPULATION_THRESHOLD
+    network: str = "road"
+
+
+@dataclass(frozen=True)
+class PlanTimings:
+    """Seconds spent loading data, building candidates and distances, optimising, in all."""
+
+    load: float
+    network: float
+    optimise: float
+    total: float
+
+
+@dataclass(frozen=True)
+class CheckpointResult:
+    """A checkpoint plan with its spread metrics and timings."""
+
+    plan: CheckpointPlan
+    metrics: SpreadMetrics
+    timings: PlanTimings
+
+    def sites(self) -> list[dict[str, Any]]:
+        """The chosen sites in WGS 84, as the CLI and the API list them."""
+        return [
+            {
+                "id": int(row.id),
+                "lat": round(float(row.geometry.y), 6),
+                "lon": round(float(row.geometry.x), 6),
+                "reason": row.reason,
+                "road_km_covered": round(float(row.road_km_covered), 3),
+            }
+            for row in self.plan.sites.to_crs(WGS84).itertuples()
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        """The object ``loftesplan checkpoints --json`` prints."""
+        return {
+            "sites": self.sites(),
+            "metrics": self.metrics.summary(),
+            "timings_s": {k: round(v, 3) for k, v in asdict(self.timings).items()},
+        }
+
+
+def _check_checkpoint_request(request: CheckpointRequest) -> tuple[str, str, float]:
+    """Network kind, distance mode and radius (m or s) of a valid request."""
+    kind = NETWORK_CHOICES.get(request.network)
+    if kind is None:
+        raise InvalidInputError(
+            f"Okänt nätverk {request.network!r}; välj {', '.join(NETWORK_CHOICES)}.",
+            field="network",
+        )
+    if (request.radius_km is None) == (request.radius_min is None):
+        raise InvalidInputError(
+            "Ange räckvidden på exakt ett sätt: i km eller i minuter.",
+            field="radius_km",
+        )
+    if request.radius_km is not None:
+        mode, value, scale = "length", request.radius_km, 1000.0
+    else:
+        mode, value, scale = "time", request.radius_min, 60.0
+    if value is None or value <= 0:
+        raise InvalidInputError(
+            "Radien måste vara större än 0.",
+            field="radius_km" if mode == "length" else "radius_min",
+        )
+    if request.count < 1:
+        raise InvalidInputError("Antalet kontroller måste vara minst 1.", field="count")
+    if request.kommun and request.boundary:
+        raise InvalidInputError(
+            "Ange antingen en kommun eller en gräns för området, inte båda.", field="boundary"
+        )
+    if not (request.kommun or request.boundary or request.osm_file):
+        raise InvalidInputError(
+            "Ange området: en kommun, en gräns (GeoJSON) eller en OSM-fil.", field="kommun"
+        )
+    return kind, mode, value * scale
+
+
+def plan_checkpoints_for_area(
+    request: CheckpointRequest, progress: Progress | None = None
+) -> CheckpointResult:
+    """Load the area's network, features and settlements, plan checkpoints and measure them.
+
+    On terrain (``snowmobile``, ``track``) the settlement guarantee is off (trails rarely
+    reach a tätort; the metrics still count settlements) and ``radius_min`` uses
+    ``geodata.network.TERRAIN_SPEED_KMH``.
+
+    Raises
+    ------
+    LoftesplanError
+        On a request that cannot be planned (each names the request ``field`` it concerns).
+    """
+    from geodata.osm import load_features, load_networks
+
+    t0 = time.perf_counter()
+    kind, mode, radius = _check_checkpoint_request(request)
+    area = None
+    settlements = None
+    if request.kommun:
+        from geodata.municipalities import municipality_boundary
+        from geodata.municipalities import settlements as find_settlements
+
+        area = municipality_boundary(request.kommun)
+        settlements = find_settlements(request.kommun)
+        if settlements is not None and settlements.empty:
+            settlements = None
+    elif request.boundary:
+        area = Area.from_geojson(request.boundary)
+    where = f" för {area.name}" if area else ""
+    _report(progress, f"Läser {'vägnät' if kind == 'drive' else 'leder'}{where}…")
+    # Terrain plans also read the roads (one pass over a file) to find where trails meet them.
+    kinds = (kind,) if kind == "drive" else (kind, "drive")
+    nets = load_networks(area, kinds, request.osm_file)
+    net, roads = nets[kind], nets.get("drive")
+    if net.edges.empty:
+        raise AreaNotCoveredError(EMPTY_NETWORK_MESSAGE[kind])
+    threshold = None if kind in TERRAIN_KINDS else request.population_threshold
+    features = load_features(area, request.osm_file) if request.candidates is None else None
+    t_load = time.perf_counter() - t0
+
+    what = "väg" if kind == "drive" else "led"
+    _report(
+        progress, f"Planerar {request.count} kontroller på {net.total_length_km:.0f} km {what}…"
+    )
+    plan = plan_checkpoints(
+        net,
+        request.count,
+        radius,
+        mode=mode,
+        features=features,
+        candidates=read_points(request.candidates, "kandidatfilen") if request.candidates else None,
+        fixed=read_points(request.fixed, "filen med fasta platser") if request.fixed else None,
+        exclude=Area.from_geojson(request.exclude) if request.exclude else None,
+        min_separation=request.min_separation_km * 1000.0 if request.min_separation_km else None,
+        weighting=request.weighting,
+        settlements=settlements,
+        population_threshold=threshold if settlements is not None else None,
+        method="exact" if request.exact else "heuristic",
+        seed=request.seed,
+        area=area,
+        roads=roads if kind in TERRAIN_KINDS else None,
+    )
+    metrics = spread_metrics(net, plan.sites, radius, settlements, mode=mode, pieces=plan.pieces)
+    timings = PlanTimings(
+        load=t_load,
+        network=plan.timings["candidates"] + plan.timings["network"],
+        optimise=plan.timings["optimise"],
+        total=time.perf_counter() - t0,
+    )
+    return CheckpointResult(plan, SpreadMetrics.from_mapping(metrics), timings)
+
+
+# --------------------------------------------------------------------------- coverage
+
+
+class CoverageRequest(_Request):
+    """Spread metrics of named point sets on one area's network.
+
+    ``points`` maps a name (``planned``, ``executed``) to ``(lon, lat)`` pairs in WGS 84;
+    an empty set gets no metrics. Exactly one of ``radius_km`` and ``radius_min``.
+    """
+
+    area: Area | None = None
+    osm_file: Path | str | None = None
+    network: str = "road"
+    radius_km: float | None = None
+    radius_min: float | None = None
+    points: dict[str, list[tuple[float, float]]]
+
+
+@dataclass(frozen=True)
+class CoverageResult:
+    """Metrics per point set (None where the set is empty) and the network's attribution."""
+
+    metrics: dict[str, SpreadMetrics | None]
+    mode: str
+    radius: float
+    attribution: str
+    network: Network
+
+    def to_json(self) -> dict[str, Any]:
+        """Metrics per set, the reach used and the attribution, as the API returns them."""
+        return {
+            **{name: m.to_json() if m else None for name, m in self.metrics.items()},
+            "radius": {"mode": self.mode, "value": self.radius},
+            "attribution": self.attribution,
+        }
+
+
+def measure_coverage(request: CoverageRequest) -> CoverageResult:
+    """Load the area's network once and measure every point set on it."""
+    from geodata.osm import load_network
+
+    kind = NETWORK_CHOICES.get(request.network)
+    if kind is None:
+        raise InvalidInputError(f"Okänt nätverk {request.network!r}.", field="network")
+    if request.radius_km:
+        mode, radius = "length", request.radius_km * 1000.0
+    elif request.radius_min:
+        mode, radius = "time", request.radius_min * 60.0
+    else:
+        raise InvalidInputError("Planen saknar räckvidd.", field="radius_km")
+    network = load_network(request.area, kind, request.osm_file)
+    out: dict[str, SpreadMetrics | None] = {}
+    for name, points in request.points.items():
+        if not points:
+            out[name] = None
+            continue
+        lon, lat = zip(*points, strict=True)
+        sites = gpd.GeoDataFrame(geometry=gpd.points_from_xy(lon, lat), crs=WGS84)
+        out[name] = SpreadMetrics.from_mapping(spread_metrics(network, sites, radius, mode=mode))
+    return CoverageResult(out, mode, radius, network.provenance.label, network)
+
+
+# --------------------------------------------------------------------------- walks
+
+
+class WalkRequest(_Request):
+    """A safety walk: where (a settlement of a municipality, or a centre and radius), how long.
+
+    ``length_km`` and ``minutes`` are alternatives (default 2.5 km); ``weights`` is the
+    ``kind=weight,...`` text or a mapping; ``points`` a GeoJSON file of the planner's own points.
+    """
+
+    settlement: str | None = None
+    kommun: str | None = None
+    center: tuple[float, float] | None = None
+    radius_km: float | None = None
+    osm_file: Path | str | None = None
+    length_km: float | None = None
+    minutes: float | None = None
+    start: tuple[float, float] | None = None
+    weights: str | dict[str, float] | None = None
+    points: Path | None = None
+
+
+@dataclass(frozen=True)
+class WalkResult:
+    """The planned loop and its headline figures."""
+
+    route: WalkRoute
+    area: Area
+    length_km: float
+    stops: int
+    priority: float
+    repeated_share: float
+
+
+def plan_walk_for_area(request: WalkRequest) -> WalkResult:
+    """Resolve the walk's area, load its paths and places and plan the loop."""
+    if request.length_km is not None and request.minutes is not None:
+        raise InvalidInputError("Ange vandringens längd eller tid, inte båda.", field="minutes")
+    if request.length_km is not None and request.length_km <= 0:
+        raise InvalidInputError("Vandringens längd måste vara större än 0.", field="length_km")
+    target = length_for_minutes(request.minutes) if request.minutes is not None else None
+    target = target or request.length_km or 2.5
+    area = walk_area(
+        settlement=request.settlement,
+        kommun=request.kommun,
+        center=request.center,
+        radius_km=request.radius_km,
+        length_km=target,
+    )
+    weights = (
+        parse_weights(request.weights)
+        if request.weights is None or isinstance(request.weights, str)
+        else dict(request.weights)
+    )
+    route = plan_walk_in_area(
+        area,
+        request.osm_file,
+        length_km=target,
+        start=request.start,
+        weights=weights,
+        points=read_walk_points(request.points) if request.points else None,
+    )
+    return WalkResult(
+        route=route,
+        area=area,
+        length_km=route.length_km,
+        stops=len(route.stops),
+        priority=route.priority_collected,
+        repeated_share=route.repeated_edge_share,
+    )
+
+
+# --------------------------------------------------------------------------- rounds
+
+
+class RoundRequest(_Request):
+    """One round through ``places`` (a GeoDataFrame) of ``area`` (None: the whole file)."""
+
+    places: gpd.GeoDataFrame
+    area: Area | None = None
+    osm_file: Path | str | None = None
+    mode: str = "drive"
+    start: tuple[float, float] | None = None
+    start_time: datetime | None = None
+    max_places: int | None = None
+    max_hours: float = 6.0
+    service_min: float = 15.0
+    title: str = "Tillsynsrunda"
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    """The planned round and its headline figures."""
+
+    round: Round
+    length_km: float
+    visits: int
+    skipped: int
+
+
+def plan_round_for_places(request: RoundRequest) -> RoundResult:
+    """Load the mode's network for the area and plan the round."""
+    from geodata.osm import load_network
+
+    if request.mode not in {"drive", "walk"}:
+        raise InvalidInputError(
+            f"Okänt färdsätt {request.mode!r}; välj drive (bil) eller walk (till fots).",
+            field="mode",
+        )
+    network = load_network(request.area, request.mode, request.osm_file)
+    result = plan_round(
+        request.places,
+        network,
+        start=request.start,
+        start_time=request.start_time,
+        max_places=request.max_places,
+        service_min=request.service_min,
+        max_hours=request.max_hours,
+        mode=request.mode,
+        title=request.title,
+    )
+    return RoundResult(result, result.length_km, len(result.stops), len(result.skipped))
