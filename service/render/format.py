@@ -19,8 +19,14 @@ MONTHS = (
 )  # fmt: skip
 
 
-def _missing(value: float | None) -> bool:
-    return value is None or math.isnan(value)
+def _missing(value: object) -> bool:
+    """None, NaN or pandas' NA."""
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return True
 
 
 def number(value: float | int | None, decimals: int = 0, empty: str = "–") -> str:
@@ -97,3 +103,11 @@ def municipality_name(m: Municipality | str) -> str:
     """
     found = m if isinstance(m, Municipality) else find_municipality(m)
     return _OFFICIAL_NAMES.get(found.code, found.label)
+
+
+_SORT = str.maketrans({"å": "z\x01", "ä": "z\x02", "ö": "z\x03", "é": "e", "ü": "y"})
+
+
+def sort_key(name: str) -> str:
+    """Swedish alphabetical order: å, ä, ö after z ("Örebro" after "Ystad")."""
+    return name.casefold().translate(_SORT)

@@ -232,7 +232,7 @@ def test_follow_up_report_is_printable_swedish_and_per_promise(client, planner):
     labels = {"traffic_control": "Trafikkontroll", "safety_walk": "Trygghetsvandring"}
     kinds = {a["kind"] for a in created.json()["activities"]}
     assert any(labels[k] in report.text for k in kinds & set(labels))
-    assert "2021-01-01" in report.text  # the period the parser read
+    assert "1 januari 2021" in report.text  # the period the parser read, in Swedish
     assert "Tidigare uppföljning" in report.text  # Strömsund's "Så gick det" section
     assert client.get(f"/kommun/2321/uppfoljning/{promise_id}").status_code == 404
 

@@ -11,18 +11,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from sqlmodel import select
 
-from geodata.municipalities import (
-    all_municipalities,
-    find_municipality,
-    municipality_boundary,
-    settlements,
-)
+from geodata.municipalities import find_municipality, settlements
 from service.api.deps import TOKEN_COOKIE, SecretAccess, SessionDep, SettingsDep
 from service.api.routers.auth import session_lifetime, sign_in
 from service.followup.progress import public_aggregate
 from service.followup.promises import KIND_LABELS_SV
-from service.render.maps.assets import use_local_assets
-from service.render.maps.public import public_map
+from service.render import format as fmt
+from service.render import public_pages
 from service.store.crud import (
     NotFoundError,
     executed_points,
@@ -42,13 +37,10 @@ templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "ren
 
 @router.get("/", response_class=HTMLResponse)
 def start_page(request: Request, session: SessionDep) -> HTMLResponse:
-    """Choose a municipality."""
+    """Choose a municipality (sorted by name, with a search box); link to /sverige."""
     workspaces = list(session.exec(select(Workspace).order_by(Workspace.municipality_name)))
-    return templates.TemplateResponse(
-        request,
-        "start.html",
-        {"municipalities": all_municipalities(), "workspaces": workspaces},
-    )
+    context = {**public_pages.start_context(), "workspaces": workspaces}
+    return templates.TemplateResponse(request, "start.html", context)
 
 
 @router.get("/kommun")
@@ -57,29 +49,49 @@ def choose(kod: str) -> RedirectResponse:
     return RedirectResponse(f"/kommun/{find_municipality(kod).code}", status_code=303)
 
 
+@router.get("/sverige", response_class=HTMLResponse)
+def sweden_page(request: Request, ar: str | None = None) -> HTMLResponse:
+    """Every municipality's record: choropleth and sortable table of Polisen's traffic checks."""
+    return templates.TemplateResponse(request, "sverige.html", public_pages.sweden_context(ar))
+
+
 @router.get("/kommun/{municipality}", response_class=HTMLResponse)
 def municipality_page(
     request: Request, municipality: str, session: SessionDep, settings: SettingsDep
 ) -> HTMLResponse:
-    """A municipality's promises with progress (public: counts only, after the delay)."""
+    """A municipality's promises with progress and its Polisen record per quarter."""
     found = find_municipality(municipality)
     promises = public_progress(session, found.code, settings.public_delay_hours)
-    return templates.TemplateResponse(
-        request,
-        "municipality.html",
-        {"municipality": found, "promises": promises, "delay_hours": settings.public_delay_hours},
-    )
+    context = {
+        "municipality": found,
+        "title": fmt.municipality_name(found),
+        "promises": promises,
+        "delay_hours": settings.public_delay_hours,
+        "record": public_pages.municipality_record(found, promises),
+        "fmt": fmt,
+    }
+    return templates.TemplateResponse(request, "municipality.html", context)
 
 
 @router.get("/kommun/{municipality}/karta", response_class=HTMLResponse)
-def public_map_page(municipality: str, session: SessionDep, settings: SettingsDep) -> str:
-    """The public coverage map, with map assets served locally."""
+def public_map_page(
+    request: Request,
+    municipality: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    ar: str | None = None,
+) -> HTMLResponse:
+    """The public map on the offline base layer, with its legend and a table as text."""
     found = find_municipality(municipality)
     delay = timedelta(hours=settings.public_delay_hours)
-    areas = public_aggregate(executed_points(session, found.code), datetime.now(UTC), delay).areas
-    towns = settlements(found.code)
-    fmap = public_map(municipality_boundary(found.code), areas, towns)
-    return use_local_assets(fmap.get_root().render())
+    areas = public_aggregate(executed_points(session, found.code), datetime.now(UTC), delay)
+    context = {
+        "municipality": found,
+        "title": fmt.municipality_name(found),
+        "unplaced": areas.unplaced,
+        **public_pages.map_page(found, ar, areas.areas),
+    }
+    return templates.TemplateResponse(request, "karta.html", context)
 
 
 @router.get("/logga-in", response_class=HTMLResponse)
@@ -175,8 +187,17 @@ def follow_up_report(
     areas = aggregate.areas
     towns = settlements(found.code)
     reached = sorted({a["area"] for a in areas if a["level"] == "tätort"})
+    period = (row.period_start, row.period_end)
+    record = public_pages.municipality_record(
+        found, [{**promise, "period_start": row.period_start, "period_end": row.period_end}]
+    )
     context = {
         "municipality": found,
+        "title": fmt.municipality_name(found),
+        "period": fmt.period_sv(*period),
+        "spread": public_pages.report_spread(found, executed, period, now - delay),
+        "record": record,
+        "fmt": fmt,
         "promise": promise,
         "progress": progress_of(session, row, executed, now - delay, now.date()),
         "unplaced": aggregate.unplaced,
@@ -185,6 +206,6 @@ def follow_up_report(
         "reached": reached,
         "towns_total": len(towns),
         "delay_hours": settings.public_delay_hours,
-        "today": now.date().isoformat(),
+        "today": fmt.date_sv(now.date()),
     }
     return templates.TemplateResponse(request, "report.html", context)

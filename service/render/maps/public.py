@@ -1,76 +1,132 @@
-"""The public coverage map: executed work per settlement or hexagon, never planned sites."""
+"""The public map: settlements reached by executed checks, on the offline base layer.
+
+Never planned sites: only executed work, aggregated by settlement (or H3 hexagon for
+registered work without a settlement) and delayed. Details open on click, not hover, so the
+map works on a phone.
+"""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import folium
 import geopandas as gpd
 
 from geodata import WGS84
-from geodata.area import Area
 from service.followup.promises import KIND_LABELS_SV
+from service.render import format as fmt
+from service.render.maps._base import add_attribution, add_legend
+from service.render.maps.base_layer import base_map
+
+REACHED = "#1b7f3b"
+NOT_REACHED = "#8a8f96"
+REGISTERED = "#6a3d9a"
+
+
+LEGEND = [
+    (REACHED, "Ort med kontroll inom 5 km (antal kontroller)"),
+    (NOT_REACHED, "Ort utan kontroll inom 5 km: inga kontroller"),
+    (REGISTERED, "Registrerat utfört arbete (område)"),
+    ("#0b3d6e", "Kommungräns"),
+    ("#b9d3ea", "Vatten (sjöar och hav inom kommunen)"),
+    ("#e6e3da", "Grannkommun"),
+]
+
+
+@dataclass(frozen=True)
+class PublicMap:
+    """The rendered map's parts: the folium map, its legend and attribution lines.
+
+    The page shows legend and attribution as HTML beside the map (readable, printable and
+    reachable by screen readers); standalone HTML files get them as map panels.
+    """
+
+    fmap: folium.Map
+    attributions: list[str]
+    legend: list[tuple[str, str]]
+
+    def standalone(self) -> folium.Map:
+        """The map with legend and attribution drawn on it (for a file of its own)."""
+        add_legend(self.fmap, "Teckenförklaring", self.legend)
+        add_attribution(self.fmap, self.attributions)
+        return self.fmap
+
+
+def _popup(text: str) -> folium.Popup:
+    return folium.Popup(html.escape(text), max_width=260)
 
 
 def public_map(
-    boundary: Area,
-    areas: Sequence[dict[str, object]],
-    settlements: gpd.GeoDataFrame | None = None,
-    tiles: str | None = None,
-) -> folium.Map:
-    """Boundary, then one circle per settlement and one polygon per hexagon with counts.
+    code: str,
+    towns: gpd.GeoDataFrame,
+    reach: dict[str, int],
+    areas: Sequence[dict[str, object]] = (),
+    caption: str = "",
+    sources: Sequence[str] = (),
+) -> PublicMap:
+    """Settlements green with their count of checks within reach, grey with "inga kontroller".
 
     Parameters
     ----------
-    boundary
-        The municipality.
+    code
+        Municipality code.
+    towns
+        Its settlements (EPSG:3006).
+    reach
+        Settlement name → executed checks within reach (from the national record).
     areas
-        Output of :func:`service.followup.progress.public_aggregate`.
-    settlements
-        Settlement polygons or points (EPSG:3006) to place settlement-level counts.
-    tiles
-        Optional base map tiles (e.g. ``"OpenStreetMap"``); none by default so the map works
-        offline.
+        Registered executed work (:func:`service.followup.progress.public_aggregate` areas).
+    caption
+        What ``reach`` covers ("Polisens trafikkontroller 2025").
+    sources
+        Further attribution lines (Polisen with its data date).
     """
-    shape = boundary.wgs84
-    minx, miny, maxx, maxy = shape.bounds
-    fmap = folium.Map(tiles=tiles, control_scale=True)
-    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
-    folium.GeoJson(
-        shape.__geo_interface__,
-        name="Kommungräns",
-        style_function=lambda _f: {"color": "#0b3d6e", "weight": 2, "fillOpacity": 0.03},
-        tooltip=f"{boundary.name} ({boundary.attribution or boundary.source})",
-    ).add_to(fmap)
-    layer = folium.FeatureGroup(name="Utfört arbete").add_to(fmap)
-    places = {}
-    if settlements is not None and not settlements.empty:
-        points = settlements.to_crs(WGS84).representative_point()
-        places = dict(zip(settlements["name"], points, strict=True))
+    base = base_map(code, towns)
+    fmap = base.fmap
+    layer = folium.FeatureGroup(name=caption or "Utfört arbete").add_to(fmap)
+    if not towns.empty:
+        wgs = towns.to_crs(WGS84)
+        for (_, town), geom in zip(towns.iterrows(), wgs.geometry, strict=True):
+            name = str(town["name"])
+            checks = reach.get(name, 0)
+            text = (
+                f"{name}: {fmt.number(checks)} kontroller inom 5 km"
+                if checks
+                else f"{name}: inga kontroller"
+            )
+            colour = REACHED if checks else NOT_REACHED
+            folium.GeoJson(
+                geom.__geo_interface__,
+                style_function=lambda _f, c=colour: {
+                    "color": c,
+                    "weight": 2,
+                    "fillColor": c,
+                    "fillOpacity": 0.55,
+                },
+                popup=_popup(text),
+            ).add_to(layer)
+            if checks:
+                point = geom.representative_point()
+                folium.CircleMarker(
+                    [point.y, point.x],
+                    radius=7 + min(checks, 20) / 2,
+                    color="#fff",
+                    weight=2,
+                    fill=True,
+                    fill_color=REACHED,
+                    fill_opacity=1,
+                    popup=_popup(text),
+                ).add_to(layer)
+    registered = folium.FeatureGroup(name="Registrerat utfört arbete").add_to(fmap)
     for area in areas:
         label = KIND_LABELS_SV.get(str(area["kind"]), str(area["kind"]))
-        text = f"{label}: {area['count']} (senast {area['latest_month']})"
+        text = f"{label}: {fmt.number(int(area['count']))} (senast {area['latest_month']})"  # type: ignore[call-overload]
         if area["level"] == "hexagon":
             ring = [[lat, lon] for lon, lat in area["boundary"]]  # type: ignore[union-attr]
             folium.Polygon(
-                ring, color="#1b7f3b", fill=True, fill_opacity=0.35, tooltip=text
-            ).add_to(layer)
-        elif area["level"] == "tätort" and area["area"] in places:
-            point = places[area["area"]]
-            folium.CircleMarker(
-                [point.y, point.x],
-                radius=6 + min(int(area["count"]), 30),  # type: ignore[call-overload]
-                color="#1b7f3b",
-                fill=True,
-                tooltip=f"{area['area']}: {text}",
-            ).add_to(layer)
+                ring, color=REGISTERED, fill=True, fill_opacity=0.35, popup=_popup(text)
+            ).add_to(registered)
     folium.LayerControl(collapsed=False).add_to(fmap)
-    attribution = boundary.attribution or boundary.source
-    fmap.get_root().html.add_child(
-        folium.Element(
-            "<div style='position:fixed;bottom:6px;left:6px;z-index:999;background:#fff;"
-            f"padding:2px 6px;font-size:11px'>Gräns: {attribution}. Utfört arbete: Källa: "
-            "Polisen och kommunen. Visas sammanräknat och fördröjt.</div>"
-        )
-    )
-    return fmap
+    return PublicMap(fmap, [*base.attributions, *sources], LEGEND)
