@@ -20,8 +20,7 @@ import uvicorn
 
 from service.api.app import create_app
 from service.settings import Settings
-from service.store.db import create_user, issue_token, session_scope
-from tests.conftest import PROMISES, SHARED
+from tests.conftest import PROMISES, SHARED, planner_token
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
@@ -39,8 +38,7 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory):
     db = tmp_path_factory.mktemp("public-browser") / "loftesplan.db"
     app = create_app(Settings(database_url=f"sqlite:///{db}", shared_dir=SHARED))
-    with session_scope(app.state.engine) as session:
-        token = issue_token(session, create_user(session, "planerare", "hemligt-lösen"))
+    token = planner_token(app.state.engine, "planerare", "hemligt-lösen")
     port = _free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=uv.run, daemon=True)
