@@ -40,6 +40,7 @@ from shapely.geometry.base import BaseGeometry
 from geodata import METRIC_CRS, OSM_ATTRIBUTION, WGS84
 from geodata.area import Area
 from geodata.network import Network
+from geodata.osm.tags import KIND_NAMES
 
 Level = Literal["point", "street", "road", "settlement", "features", "municipality", "unresolved"]
 LEVEL_RANK: dict[str, int] = {
@@ -226,21 +227,11 @@ KIND_STEMS: dict[str, str] = {
     "station": "station",
     "torg": "square",
 }
+#: Plural names of the kinds phrases resolve to (``geodata.osm.tags.KIND_NAMES``) and the
+#: one sub-kind only phrases know.
 _KIND_LABEL = {
-    "school": "skolor",
+    **{kind: names.plural for kind, names in KIND_NAMES.items()},
     "school:upper": "högstadieskolor",
-    "marina": "båthamnar",
-    "venue": "utskänkningsställen",
-    "youth_centre": "fritidsgårdar",
-    "bus_stop": "busshållplatser",
-    "parking": "parkeringar",
-    "playground": "lekplatser",
-    "park": "parker",
-    "rest_area": "rastplatser",
-    "fuel": "bensinstationer",
-    "parcel_locker": "paketautomater",
-    "station": "stationer",
-    "square": "torg",
 }
 
 

@@ -31,25 +31,23 @@ from geodata import OSM_ATTRIBUTION, WGS84
 from geodata.area import Area
 from geodata.errors import DataUnavailableError, InvalidInputError
 from geodata.municipalities import name_key
+from geodata.osm.tags import kind_name
 from geodata.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-#: Register kinds: our name -> (Swedish plural label, accepted aliases).
-KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+#: Register kinds: our name -> accepted aliases (the Swedish names come from
+#: ``geodata.osm.tags.KIND_NAMES``).
+KINDS: dict[str, tuple[str, ...]] = {
     "venue": (
-        "utskänkningsställen",
-        ("venues", "utskankningsstallen", "serveringsställen", "serveringsstallen",
-         "serveringar", "krogar", "restauranger", "barer"),
+        "venues", "utskankningsstallen", "serveringsställen", "serveringsstallen",
+        "serveringar", "krogar", "restauranger", "barer",
     ),
-    "school": ("skolor", ("schools", "skola")),
-    "parcel_locker": (
-        "paketombud",
-        ("parcel_lockers", "paketskåp", "paketskap", "ombud", "parcel", "parcels"),
-    ),
-    "marina": ("båthamnar", ("marinas", "batehamnar", "bathamnar", "hamnar", "gästhamnar")),
-    "youth_centre": ("fritidsgårdar", ("youth_centres", "fritidsgardar", "fritidsgård")),
-    "park": ("parker", ("parks", "park")),
+    "school": ("schools", "skola"),
+    "parcel_locker": ("parcel_lockers", "paketskåp", "paketskap", "ombud", "parcel", "parcels"),
+    "marina": ("marinas", "batehamnar", "bathamnar", "hamnar", "gästhamnar"),
+    "youth_centre": ("youth_centres", "fritidsgardar", "fritidsgård"),
+    "park": ("parks", "park"),
 }  # fmt: skip
 
 VENUE_TYPES = {
@@ -77,19 +75,20 @@ def resolve_kind(kind: str) -> str:
         If the kind is unknown; the message lists the known kinds.
     """
     key = name_key(kind).replace(" ", "_")
-    for name, (label, aliases) in KINDS.items():
+    for name, aliases in KINDS.items():
+        label = kind_name(name, plural=True)
         keys = {name, name_key(label), *(name_key(a).replace(" ", "_") for a in aliases)}
         if key in keys or name_key(key, ascii_fold=True) in {
             name_key(k, ascii_fold=True) for k in keys
         }:
             return name
-    known = ", ".join(f"{label} ({name})" for name, (label, _) in KINDS.items())
+    known = ", ".join(f"{kind_name(name, plural=True)} ({name})" for name in KINDS)
     raise InvalidInputError(f"Okänd platstyp {kind!r}. Kända typer: {known}.")
 
 
 def kind_label(kind: str) -> str:
     """Swedish plural label of a kind."""
-    return KINDS[resolve_kind(kind)][0]
+    return kind_name(resolve_kind(kind), plural=True)
 
 
 # --------------------------------------------------------------------------- OSM places

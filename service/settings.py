@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +31,8 @@ class Settings(GeodataSettings):
     secure_cookie: bool | None = None
     #: Checkpoint plan jobs that run at once; the rest wait in a queue.
     max_plan_jobs: int = Field(default=2, ge=1, le=64)
+    #: Lowest level of the log messages shown (``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``).
+    log_level: str = Field(default="WARNING", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 
     def allowed_osm_file(self, name: str | None) -> Path | None:
         """An OSM file a client names, only if it lies in the shared or data directory.
@@ -68,3 +71,14 @@ def get_service_settings() -> Settings:
     """The injected settings (see :mod:`geodata.settings`), else read once from the environment."""
     injected = injected_settings()
     return injected if isinstance(injected, Settings) else _from_environment()
+
+
+def configure_logging(settings: Settings, *, server: bool = False) -> None:
+    """Configure logging once, for the CLI or for ``serve``; library modules only log.
+
+    The CLI shows bare messages on stderr (like Python's last-resort handler) and leaves a
+    configuration already in place (tests); ``serve`` (itself a CLI command) replaces it with
+    time, level and logger on every line.
+    """
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s" if server else "%(message)s"
+    logging.basicConfig(level=settings.log_level, format=fmt, force=server)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import NamedTuple
 
 DRIVE_HIGHWAYS = frozenset(
     {
@@ -122,6 +123,42 @@ FEATURE_RULES: dict[str, dict[str, frozenset[str] | None]] = {
         )
     },
 }
+
+
+class KindName(NamedTuple):
+    """Swedish names of a feature kind: singular and plural, lower case."""
+
+    singular: str
+    plural: str
+
+
+#: The one feature-kind vocabulary: every map, table, register and message names kinds
+#: from here. ``parcel_locker`` covers parcel lockers and post offices, hence "paketombud".
+KIND_NAMES: dict[str, KindName] = {
+    "venue": KindName("utskänkningsställe", "utskänkningsställen"),
+    "school": KindName("skola", "skolor"),
+    "station": KindName("station", "stationer"),
+    "bus_stop": KindName("busshållplats", "busshållplatser"),
+    "rest_area": KindName("rastplats", "rastplatser"),
+    "fuel": KindName("bensinstation", "bensinstationer"),
+    "parking": KindName("parkering", "parkeringar"),
+    "park": KindName("park", "parker"),
+    "playground": KindName("lekplats", "lekplatser"),
+    "parcel_locker": KindName("paketombud", "paketombud"),
+    "marina": KindName("båthamn", "båthamnar"),
+    "youth_centre": KindName("fritidsgård", "fritidsgårdar"),
+    "square": KindName("torg", "torg"),
+    "place": KindName("ort", "orter"),
+}
+
+
+def kind_name(kind: str, plural: bool = False) -> str:
+    """Swedish name of a feature kind (the kind itself when it has none)."""
+    names = KIND_NAMES.get(kind)
+    if names is None:
+        return kind
+    return names.plural if plural else names.singular
+
 
 FEATURE_KEYS = tuple(sorted({k for rule in FEATURE_RULES.values() for k in rule}))
 FEATURE_KINDS = tuple(FEATURE_RULES)

@@ -28,11 +28,13 @@ err_console = Console(stderr=True)
 def _root(ctx: typer.Context) -> None:
     """Plan and follow up medborgarlöften: checkpoints, safety walks, coverage maps."""
     from geodata.settings import use_settings
-    from service.settings import get_service_settings
+    from service.settings import configure_logging, get_service_settings
 
     # The one place the CLI builds its settings (from LOFTESPLAN_* unless a caller injected
     # some); every command below runs with them injected into the data layer.
-    ctx.obj = ctx.with_resource(use_settings(get_service_settings()))
+    settings = get_service_settings()
+    configure_logging(settings)
+    ctx.obj = ctx.with_resource(use_settings(settings))
 
 
 _COMMAND_MODULES = (

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from geodata.area import Area
 from geodata.errors import DataUnavailableError, UnknownMunicipalityError
+from geodata.osm.tags import kind_name
 
 console = Console()
 
@@ -21,26 +22,10 @@ KIND_LABELS = {
     "snowmobile": "skoterleder",
     "track": "skogsbilvägar",
 }
-FEATURE_LABELS = {
-    "venue": "serveringar",
-    "school": "skolor",
-    "station": "stationer",
-    "bus_stop": "hållplatser",
-    "rest_area": "rastplatser",
-    "fuel": "drivmedel",
-    "parking": "parkeringar",
-    "park": "parker",
-    "playground": "lekplatser",
-    "parcel_locker": "paketombud",
-    "marina": "hamnar",
-    "youth_centre": "fritidsgårdar",
-    "square": "torg",
-    "place": "orter",
-}
 
 
 def _feature_counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{FEATURE_LABELS.get(k, k)} {n}" for k, n in counts.items()) or "inga"
+    return ", ".join(f"{kind_name(k, plural=True)} {n}" for k, n in counts.items()) or "inga"
 
 
 def _resolve_area(name_or_code: str, boundary: Path | None) -> Area:

@@ -17,5 +17,8 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from service.api.app import create_app
+        from service.settings import configure_logging, get_service_settings
 
-        uvicorn.run(create_app(), host=host, port=port)
+        settings = get_service_settings()
+        configure_logging(settings, server=True)
+        uvicorn.run(create_app(settings), host=host, port=port)

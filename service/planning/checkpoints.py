@@ -22,6 +22,7 @@ from geodata import WGS84
 from geodata.area import Area
 from geodata.errors import InfeasibleError, InvalidInputError
 from geodata.network import ROAD_CLASS_RANK, Locations, Network, base_class, nearest_edges
+from geodata.osm.tags import kind_name
 from service.planning.distances import (
     DemandPieces,
     DistanceGraph,
@@ -31,10 +32,7 @@ from service.planning.distances import (
 
 #: Feature kinds that make a good place to stop traffic, best first, with their Swedish reason.
 PREFERRED_FEATURES = {
-    "rest_area": "rastplats",
-    "parking": "parkering",
-    "fuel": "bensinstation",
-    "bus_stop": "busshållplats",
+    kind: kind_name(kind) for kind in ("rest_area", "parking", "fuel", "bus_stop")
 }
 JUNCTION_REASON = "korsning"
 ROAD_REASON = "vägsträcka"

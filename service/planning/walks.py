@@ -53,6 +53,7 @@ from geodata.network import (
     tree_path,
     tree_path_sums,
 )
+from geodata.osm.tags import KIND_NAMES
 
 #: Assumed stops per km and minutes per stop when a walk is given in minutes.
 STOPS_PER_KM = 2.0
@@ -97,27 +98,15 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "unknown_lit": 0.5,
 }
 
-#: Swedish labels for stop kinds (protocol, maps, JSON ``reason``).
+#: Swedish labels for stop kinds (protocol, maps, JSON ``reason``): the feature kinds' names
+#: from ``geodata.osm.tags.KIND_NAMES``, and the walk's own kinds.
 KIND_LABELS: dict[str, str] = {
-    "venue": "Utskänkningsställe",
-    "station": "Station",
-    "bus_stop": "Busshållplats",
-    "park": "Park",
-    "playground": "Lekplats",
-    "school": "Skola",
-    "youth_centre": "Fritidsgård",
-    "square": "Torg",
+    **{kind: names.singular.capitalize() for kind, names in KIND_NAMES.items()},
     "tunnel": "Gångtunnel/undergång",
     "point": "Anmäld plats",
     "unlit": "Obelyst sträcka",
     "unknown_lit": "Belysning okänd",
     "start": "Samlingsplats",
-    "parking": "Parkering",
-    "fuel": "Bensinstation",
-    "parcel_locker": "Paketautomat/post",
-    "marina": "Båthamn",
-    "rest_area": "Rastplats",
-    "place": "Ort",
 }
 
 _LIT_NO = frozenset({"no", "disused", "none", "0", "false", "off"})

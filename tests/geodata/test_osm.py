@@ -394,7 +394,7 @@ def test_cli_fetch_and_info(tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "gångvägar" in result.output
-    assert "serveringar" in result.output
+    assert "utskänkningsställen" in result.output
     info = runner.invoke(app, ["data", "info", "Norrmalm"])
     assert info.exit_code == 0, info.output
     assert "bilvägar" in info.output and "gångvägar" in info.output
