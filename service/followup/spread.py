@@ -26,10 +26,9 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy.sparse import csgraph
-from scipy.spatial import cKDTree
 
 from geodata import METRIC_CRS
-from geodata.network import Network
+from geodata.network import Network, nearest_nodes, to_csgraph
 
 DEFAULT_RADIUS_M = 5000.0
 POPULATION_SOURCE = "Källa: SCB, folkmängd 31 december 2025"
@@ -126,13 +125,9 @@ def _straight_distances(towns: gpd.GeoDataFrame, xy: np.ndarray) -> np.ndarray:
 
 def _road_distances(towns: gpd.GeoDataFrame, xy: np.ndarray, network: Network) -> np.ndarray:
     """Distance (m) along the network from each check to each settlement, plus the snaps."""
-    nodes = network.nodes
-    tree = cKDTree(np.column_stack([nodes["x"].to_numpy(), nodes["y"].to_numpy()]))
-    check_off, check_idx = tree.query(xy)
-    town_pts = towns.geometry.representative_point()
-    town_xy = np.column_stack([town_pts.x.to_numpy(), town_pts.y.to_numpy()])
-    town_off, town_idx = tree.query(town_xy)
-    graph = network.adjacency("length")
+    check_idx, check_off = nearest_nodes(network, xy)
+    town_idx, town_off = nearest_nodes(network, towns.geometry.representative_point())
+    graph = to_csgraph(network, "length").matrix
     unique, inverse = np.unique(check_idx, return_inverse=True)
     along = csgraph.dijkstra(graph, directed=False, indices=unique)  # sources × nodes
     road = along[inverse][:, town_idx] + check_off[:, None] + town_off[None, :]
