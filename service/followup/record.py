@@ -247,7 +247,8 @@ def national_record(aggregate: dict[str, Any], year: str | None = None) -> list[
                 county=m.county,
                 checks=_checks(entry, year),
                 population=population.get(m.code),
-                settlements_reached=len(block.get("reached", [])),
+                # Stored count: two settlements may share a name in the reached mapping.
+                settlements_reached=int(block.get("settlements_reached", len(block["reached"]))),
                 settlements_total=int(block.get("settlements_total", total)),
                 population_share=block.get("population_share"),
                 farthest_unreached=block.get("farthest_unreached"),
