@@ -32,7 +32,11 @@ class InvalidInputError(LoftesplanError, ValueError):
 
 
 class DataUnavailableError(LoftesplanError):
-    """Data that cannot be had: offline with no file and no cache, or a file that fails to read."""
+    """Data that cannot be had: offline with no file and no cache, or a file that fails to read.
+
+    ``field`` names where the data would come from (``osm_file``, ``archive``, ``boundary``);
+    the CLI adds its flag and import command, the API its own advice.
+    """
 
     status_code = 503
 

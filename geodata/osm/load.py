@@ -18,11 +18,10 @@ import shapely
 
 from geodata import WGS84
 from geodata.area import Area
-from geodata.errors import AreaNotCoveredError, DataUnavailableError, InvalidInputError
+from geodata.errors import AreaNotCoveredError, InvalidInputError
 from geodata.network import NETWORK_KINDS, Network, Provenance
 from geodata.osm import _file as _osmfile
 from geodata.osm import cache
-from geodata.settings import get_settings
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +29,6 @@ log = logging.getLogger(__name__)
 MIN_COVERED_SHARE = 0.5
 #: Kinds that may legitimately be empty in an area (few places tag skoterleder or tracks).
 _MAY_BE_EMPTY = frozenset({"snowmobile", "track"})
-
-NO_DATA_MESSAGE = (
-    "Ingen OSM-data för {name}. Hämta den med `loftesplan data fetch {hint}` (kräver internet) "
-    "eller ange en lokal OSM-fil (.osm, .osm.bz2, .osm.pbf)."
-)
 
 NO_AREA_MESSAGE = "Ange ett område (kommun eller polygon) för att hämta OSM-data."
 
@@ -60,14 +54,6 @@ def _check_kinds(kinds: Iterable[str]) -> tuple[str, ...]:
                 f"Okänd nätverkstyp {kind!r}; välj en av {', '.join(NETWORK_KINDS)}."
             )
     return kinds
-
-
-def _no_data(area: Area | None) -> DataUnavailableError:
-    name = area.name if area is not None else "området"
-    hint = (area.code or area.name) if area is not None else "NAMN"
-    if " " in hint:
-        hint = f'"{hint}"'
-    return DataUnavailableError(NO_DATA_MESSAGE.format(name=name, hint=hint), field="osm_file")
 
 
 def _area_in(area: Area, crs: object) -> shapely.Geometry:
@@ -142,6 +128,7 @@ def _from_overpass(
         raise InvalidInputError(NO_AREA_MESSAGE)
     from geodata.osm import _overpass
 
+    _overpass.require_overpass(f"OSM-data för {area.name}")
     networks = {}
     for kind in kinds:
         if progress:
@@ -176,8 +163,6 @@ def load_networks(
         return result
     if path is not None:
         fresh = _from_file(area, missing, path, progress)
-    elif get_settings().offline:
-        raise _no_data(area)
     else:
         fresh = _from_overpass(area, missing, progress)
     if use_cache:
@@ -271,8 +256,6 @@ def load_features(
             if len(features):
                 polygon = _area_in(area, features.crs)
                 features = features[features.intersects(polygon)].reset_index(drop=True)
-    elif get_settings().offline:
-        raise _no_data(area)
     else:
         if area is None:
             raise InvalidInputError(

@@ -8,20 +8,18 @@ contents: ``municipalities.py``, ``data.py``, ``checkpoints.py``, ``walk.py``, `
 from __future__ import annotations
 
 import importlib
-import sys
 
 import typer
-from rich.console import Console
 
-from geodata.errors import LoftesplanError
+from service.cli.errors import SwedishGroup, flag_hint
 
 app = typer.Typer(
     name="loftesplan",
-    help="Plan and follow up medborgarlöften: checkpoints, safety walks, coverage maps.",
+    help="Planera och följ upp medborgarlöften: kontroller, trygghetsvandringar, täckningskartor.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    cls=SwedishGroup,
 )
-err_console = Console(stderr=True)
 
 
 @app.callback()
@@ -59,39 +57,9 @@ def _register() -> None:
 _register()
 
 
-#: Request fields whose command-line flag is not ``--`` + the field with dashes.
-_FLAG_OF_FIELD = {"register_file": "--register", "center": "--center", "map_path": "--map"}
-
-
-def flag_hint(exc: LoftesplanError) -> str:
-    """`` (--count)`` for an error about the ``count`` field: the flag to change.
-
-    Domain errors describe the problem without naming flags (API users read them too);
-    the CLI adds the flag here, where it maps the error.
-    """
-    if not exc.field:
-        return ""
-    return f" ({_FLAG_OF_FIELD.get(exc.field, '--' + exc.field.replace('_', '-'))})"
+__all__ = ["app", "flag_hint", "main"]
 
 
 def main() -> None:
-    """Entry point: run the app, printing user errors without a traceback."""
-    try:
-        # With standalone_mode=False click returns typer.Exit's code instead of exiting.
-        code = app(standalone_mode=False)
-    except LoftesplanError as exc:
-        err_console.print(f"[bold red]Fel:[/] {exc}{flag_hint(exc)}")
-        sys.exit(2)
-    except typer.Abort:
-        err_console.print("Avbrutet.")
-        sys.exit(130)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click usage errors arrive here with standalone_mode=False
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-    sys.exit(code if isinstance(code, int) else 0)
+    """Entry point: run the app; every user mistake is one Swedish line and exit 2."""
+    app()

@@ -314,13 +314,12 @@ def _osm_answer_from(area_geometry: shapely.Geometry, name: str) -> gpd.GeoDataF
 
 
 def test_osm_boundary_is_used_online_and_checked(
-    monkeypatch: pytest.MonkeyPatch, configure: Callable[..., object]
+    monkeypatch: pytest.MonkeyPatch, local_services: object
 ) -> None:
     import osmnx as ox
 
     import geodata.municipalities as mod
 
-    configure(offline=False)
     monkeypatch.setattr(mod, "_osm_boundary_cache", {})
     monkeypatch.setattr(mod, "_osm_unreachable_until", 0.0)
     lm_are = municipality_boundary("Åre", source="lantmateriet").geometry
@@ -349,7 +348,10 @@ def test_osm_boundary_is_used_online_and_checked(
 
 
 def test_osm_settlements_when_no_lantmateriet_file(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, configure: Callable[..., object]
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    configure: Callable[..., object],
+    local_services: object,
 ) -> None:
     import osmnx as ox
 
@@ -357,7 +359,6 @@ def test_osm_settlements_when_no_lantmateriet_file(
 
     monkeypatch.setattr(mod, "_osm_unreachable_until", 0.0)
     _use_lantmateriet_dir(configure, tmp_path, tmp_path)
-    configure(offline=False)
     # OSM-shaped place nodes built from Lantmäteriet's real settlements of Älvsbyn.
     real = settlements_from_file("Älvsbyn")
     nodes = gpd.GeoDataFrame(

@@ -319,8 +319,8 @@ def osmnx_graph():
 
     from geodata.osm import _overpass
 
-    _overpass.configure_osmnx()
-    return ox.graph_from_xml(STOCKHOLM, retain_all=True)
+    with _overpass.osmnx_session():
+        return ox.graph_from_xml(STOCKHOLM, retain_all=True)
 
 
 def test_osmnx_graph_converts_like_the_file_backend(osmnx_graph, stockholm):
@@ -357,12 +357,11 @@ def test_osmnx_features_convert_like_the_file_backend(stockholm_features):
     assert str(converted.crs) == "EPSG:3006"
 
 
-def test_online_path_uses_overpass_then_cache(osmnx_graph, monkeypatch, configure):
+def test_online_path_uses_overpass_then_cache(osmnx_graph, monkeypatch, local_services):
     """The Overpass branch end to end, with OSMnx's download replaced by the real file's graph."""
     import osmnx as ox
     import requests
 
-    configure(offline=False)
     monkeypatch.setattr(ox, "graph_from_polygon", lambda polygon, **kw: osmnx_graph)
     area = _west_half(STOCKHOLM)
     first = osm.load_network(area, "drive")
@@ -374,9 +373,9 @@ def test_online_path_uses_overpass_then_cache(osmnx_graph, monkeypatch, configur
         raise requests.ConnectionError("Name or service not known")
 
     monkeypatch.setattr(ox, "graph_from_polygon", offline)
-    with pytest.raises(DataUnavailableError, match="lokal OSM-fil") as info:
+    with pytest.raises(DataUnavailableError, match="gick inte att nå") as info:
         osm.load_network(area, "walk")
-    assert info.value.field == "osm_file"
+    assert "Name or service" not in str(info.value) and info.value.field == "osm_file"
 
 
 # --- CLI -----------------------------------------------------------------------------------

@@ -1,0 +1,104 @@
+"""Is the network there? One short connectivity probe per host, remembered by the process.
+
+Every online source (Overpass, Nominatim, polisen.se) asks :func:`reachable` before it
+sends anything, so a machine without internet skips them at once instead of waiting for
+DNS and HTTP time-outs. ``LOFTESPLAN_OFFLINE=1`` (the ``offline`` setting) skips the probe
+and answers "no" for every host.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from urllib.parse import urlsplit
+
+from geodata.errors import DataUnavailableError
+from geodata.settings import get_settings
+
+log = logging.getLogger(__name__)
+
+#: The probe gives up after this long (DNS included).
+PROBE_TIMEOUT_S = 2.0
+#: A probe's answer is trusted this long (a long-running ``serve`` notices a new link).
+PROBE_TTL_S = 300.0
+
+_answers: dict[tuple[str, int], tuple[float, bool]] = {}
+_lock = threading.Lock()
+
+
+def _host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return parts.hostname or "", port
+
+
+def _probe(host: str, port: int, timeout_s: float) -> bool:
+    """Open one TCP connection to ``host:port``; DNS and connect both within ``timeout_s``."""
+    outcome: list[bool] = []
+
+    def attempt() -> None:
+        try:
+            with socket.create_connection((host, port), timeout=timeout_s):
+                outcome.append(True)
+        except OSError as exc:
+            log.info("Connectivity probe to %s:%s failed: %s", host, port, exc)
+            outcome.append(False)
+
+    # getaddrinfo has no timeout of its own: run the probe in a thread and stop waiting.
+    worker = threading.Thread(target=attempt, name=f"probe-{host}", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    return bool(outcome and outcome[0])
+
+
+def reachable(url: str) -> bool:
+    """True if the host of ``url`` answers (and the ``offline`` setting is off).
+
+    Parameters
+    ----------
+    url
+        Any URL of the service (only scheme, host and port are used).
+    """
+    if get_settings().offline:
+        return False
+    key = _host_port(url)
+    if not key[0]:
+        return False
+    now = time.monotonic()
+    with _lock:
+        cached = _answers.get(key)
+    if cached is not None and now - cached[0] < PROBE_TTL_S:
+        return cached[1]
+    answer = _probe(*key, PROBE_TIMEOUT_S)
+    with _lock:
+        _answers[key] = (time.monotonic(), answer)
+    return answer
+
+
+def forget() -> None:
+    """Drop remembered probe answers (after the network changed; used by tests)."""
+    with _lock:
+        _answers.clear()
+
+
+def offline_error(what: str, instead: str, *, field: str | None = None) -> DataUnavailableError:
+    """The one Swedish error for "this needs internet and there is none".
+
+    Parameters
+    ----------
+    what
+        What could not be fetched ("OSM-data för Åre kommun").
+    instead
+        What to do instead, in planner's words (no command-line flags).
+    field
+        The request field that would supply the data (``"osm_file"``, ``"archive"``,
+        ``"boundary"``), so the CLI can add the flag and the import command.
+    """
+    reason = (
+        "offlineläge (LOFTESPLAN_OFFLINE): internet används inte"
+        if get_settings().offline
+        else "ingen internetanslutning"
+    )
+    return DataUnavailableError(f"{what} kan inte hämtas: {reason}. {instead}", field=field)
