@@ -309,4 +309,4 @@ def test_cli_bad_input_raises_planner_errors(env):
     result = runner.invoke(app, ["walk", "--center", "north", "--osm-file", str(STOCKHOLM)])
     assert result.exit_code == 2 and "LAT,LON" in result.stderr, result.output
     result = runner.invoke(app, ["walk", "--osm-file", str(STOCKHOLM)])
-    assert result.exit_code == 2 and "--center" in result.stderr, result.output
+    assert result.exit_code == 2 and "mittpunkt" in result.stderr, result.output
