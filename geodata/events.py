@@ -275,7 +275,7 @@ def fetch_events(municipality: str, timeout_s: float = 20.0) -> EventSet:
         response.raise_for_status()
         records = response.json()
     except (httpx.HTTPError, ValueError) as exc:
-        log.warning("polisen.se events request failed: %r", exc)
+        log.info("polisen.se events request failed: %r", exc)
         reason = (
             "tjänsten svarade inte i tid"
             if isinstance(exc, httpx.TimeoutException)

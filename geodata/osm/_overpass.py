@@ -50,7 +50,7 @@ def _retry_busy(response: Any, *_args: object, **_kwargs: object) -> Any:
         if not pauses:
             raise ServiceBusyError(f"{response.url} answered {response.status_code}")
         pause = pauses.pop(0)
-        log.warning("%s answered %s; retrying in %s s", response.url, response.status_code, pause)
+        log.info("%s answered %s; retrying in %s s", response.url, response.status_code, pause)
         time.sleep(pause)
         with requests.Session() as session:
             response = session.send(response.request, timeout=get_settings().http_timeout_s)
@@ -115,7 +115,7 @@ def failure_text(exc: BaseException) -> str:
     """A short Swedish reason for a failed download; the library's own text goes to the log."""
     import requests
 
-    log.warning("Download failed: %r", exc)
+    log.info("Download failed: %r", exc)
     if isinstance(exc, ServiceBusyError):
         return "tjänsten är överbelastad (svarade 429/504 flera gånger)"
     if isinstance(exc, requests.Timeout):
