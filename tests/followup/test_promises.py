@@ -337,7 +337,7 @@ def test_parsing_survives_a_failing_registry(
     def broken(name: str) -> None:
         raise RuntimeError("registry unavailable")
 
-    monkeypatch.setattr(promises_module, "_find_municipality", broken)
+    monkeypatch.setattr(promises_module.meta, "find_municipality", broken)
     promise = parse_promise(texts["hammaro"])
     assert promise.municipality_code is None
     assert promise.municipality_name == "Hammarö"
