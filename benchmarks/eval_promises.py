@@ -173,8 +173,29 @@ def evaluate_file(txt: Path) -> FileResult:
     return result
 
 
+def warm_up(folder: Path) -> float:
+    """Parse one text untimed so one-off loading (lexicon, kommun registry) is not counted.
+
+    Returns
+    -------
+    float
+        The milliseconds the first parse took.
+    """
+    first = min(folder.glob("*.txt"), default=None)
+    if first is None:
+        return 0.0
+    t0 = time.perf_counter()
+    parse_promise(first.read_text(encoding="utf-8"))
+    return (time.perf_counter() - t0) * 1000
+
+
 def evaluate(folder: Path) -> tuple[dict[str, float], list[FileResult]]:
-    """Score every annotated promise in ``folder``; returns the figures and per-file results."""
+    """Score every annotated promise in ``folder``; returns the figures and per-file results.
+
+    The texts are parsed after :func:`warm_up`, so ``ms_mean``/``ms_max`` time the parser,
+    not the one-off loading of its lexicon and the kommun registry (``ms_first``).
+    """
+    first_ms = warm_up(folder)
     results = [evaluate_file(txt) for txt in sorted(folder.glob("*.txt"))]
     n_pred = sum(r.n_pred for r in results)
     n_gold = sum(r.n_gold for r in results)
@@ -201,6 +222,7 @@ def evaluate(folder: Path) -> tuple[dict[str, float], list[FileResult]]:
         "period_exact": (sum(r.period_exact for r in stated) / len(stated) if stated else 1.0),
         "ms_mean": sum(r.ms for r in results) / len(results) if results else 0.0,
         "ms_max": max((r.ms for r in results), default=0.0),
+        "ms_first": first_ms,
     }
     return figures, results
 
@@ -266,7 +288,10 @@ def main(argv: list[str] | None = None) -> int:
         floor = FLOORS.get(name)
         mark = "" if floor is None else (" ok" if figures[name] >= floor else f" < {floor}")
         print(f"{name:<22}{figures[name]:.3f}{mark}")
-    print(f"ms per promise        mean {figures['ms_mean']:.1f}  max {figures['ms_max']:.1f}")
+    print(
+        f"ms per promise        mean {figures['ms_mean']:.1f}  max {figures['ms_max']:.1f}"
+        f"  (first parse, loading lexicon and kommun registry: {figures['ms_first']:.0f})"
+    )
     failed = below_floors(figures)
     if args.check and failed:
         print("UNDER GOLVET: " + "; ".join(failed))

@@ -14,7 +14,9 @@ from service.followup.promises.lexicon import (
     Lexicon,
     Term,
     any_match,
+    candidates,
     key_matches,
+    stem,
     tokens,
     words,
 )
@@ -37,21 +39,26 @@ class Found:
 _COORDINATED = re.compile(r"(\w+)-\s+(?:och|samt|eller)\s+(\w+)", re.IGNORECASE)
 
 
-def _stems(text: str, lex: Lexicon) -> list[tuple[int, int, str]]:
-    """Word stems, with "trafik- och informationsinsatser" read as "trafikinsatser och ..."."""
+def _stems(text: str, lex: Lexicon) -> tuple[list[tuple[int, int, str]], list[str]]:
+    """Word stems and words, "trafik- och informationsinsatser" read as "trafikinsatser och ..."."""
     toks = tokens(text)
-    heads = {t.words[-1] for t in lex.terms} | {a for p in lex.pairs for a in p.actions}
+    raw = words(text)
     for m in _COORDINATED.finditer(text):
-        second = [t for t in toks if t[0] == m.start(2)]
-        if not second:
+        i = next((k for k, t in enumerate(toks) if t[0] == m.start(1)), None)
+        j = next((k for k, t in enumerate(toks) if t[0] == m.start(2)), None)
+        if i is None or j is None:
             continue
-        word = second[0][2]
-        head = max((h for h in heads if len(h) >= 4 and word.endswith(h) and h != word),
-                   key=len, default=None)
+        second = raw[j]
+        head = max(
+            (h for h in lex.heads if len(h) >= 4 and second.endswith(h) and h != second),
+            key=len,
+            default=None,
+        )
         if head:
-            toks = [(s, e, m.group(1).lower() + head if s == m.start(1) else st)
-                    for s, e, st in toks]
-    return toks
+            word = raw[i] + second[len(second) - len(head) :]
+            raw[i] = word
+            toks[i] = (toks[i][0], toks[i][1], stem(word))
+    return toks, raw
 
 
 def _term_at(toks: list[tuple[int, int, str]], raw: list[str], i: int, term: Term) -> int:
@@ -66,14 +73,16 @@ def _term_at(toks: list[tuple[int, int, str]], raw: list[str], i: int, term: Ter
     return score
 
 
-PAIR_WINDOW = 8  # words between an action and its object ("besöka ... skolor")
+PAIR_WINDOW = 12  # words between an action and its object ("besöka ... skolor")
 
 
 @lru_cache(maxsize=16384)
 def _best_single(word: str, word_stem: str, lexicon_id: int) -> tuple[int, Term] | None:
     lex = _LEXICONS[lexicon_id]
     best: tuple[int, Term] | None = None
-    for term in lex.terms:
+    keys = candidates(word, word_stem)
+    terms = {id(t): t for k in keys for t in lex.index.get(k, ())}
+    for term in terms.values():
         if len(term.words) == 1 and (score := term.matches_word(0, word_stem, word)):
             if best is None or score > best[0]:
                 best = (score, term)
@@ -98,14 +107,27 @@ def _find_kinds(text: str, lexicon_id: int, lex: Lexicon) -> tuple[Found, ...]:
     return _find_kinds_cached(text, lexicon_id)
 
 
+@lru_cache(maxsize=16384)
+def _word_info(word: str, word_stem: str, lexicon_id: int) -> tuple[frozenset[str], tuple[Term, ...]]:
+    """The pair keys a word matches, and the several-word terms it can start."""
+    lex = _LEXICONS[lexicon_id]
+    near = candidates(word, word_stem)
+    pair_keys = {k for c in near for k in lex.pair_index.get(c, ())}
+    keys = frozenset(k for k in pair_keys if key_matches(k, word, word_stem))
+    terms = {id(t): t for c in near for t in lex.index.get(c, ())}
+    starts = tuple(
+        t for t in terms.values() if len(t.words) > 1 and t.matches_word(0, word_stem, word)
+    )
+    return keys, starts
+
+
 def _find_kinds_uncached(text: str, lex: Lexicon) -> tuple[Found, ...]:
-    toks = _stems(text, lex)
-    raw = words(text)
-    multi = [t for t in lex.terms if len(t.words) > 1]
+    toks, raw = _stems(text, lex)
+    info = [_word_info(raw[i], t[2], id(lex)) for i, t in enumerate(toks)]
     found: list[Found] = []
     for i, (start, _, word_stem) in enumerate(toks):
         best = _best_single(raw[i], word_stem, id(lex))
-        for term in multi:
+        for term in info[i][1]:
             score = _term_at(toks, raw, i, term)
             if score and (best is None or score > best[0]):
                 best = (score, term)
@@ -118,29 +140,30 @@ def _find_kinds_uncached(text: str, lex: Lexicon) -> tuple[Found, ...]:
         if before in lex.presupposed:
             continue  # "vid varje genomförd trygghetsvandring": presupposed, not promised
         found.append(Found(start, term.kind, f"lexikon: {term.text}", term.weak))
+    keys = [k for k, _ in info]
     for pair in lex.pairs:
-        hit = _pair_at(pair.actions, pair.objects, toks, raw)
+        hit = _pair_at(set(pair.actions), set(pair.objects), toks, raw, keys)
         if hit is not None:
             found.append(Found(hit, pair.kind, f"par: {pair.text}"))
     return tuple(sorted(found, key=lambda f: f.pos))
 
 
 def _pair_at(
-    actions: tuple[str, ...],
-    objects: tuple[str, ...],
+    actions: set[str],
+    objects: set[str],
     toks: list[tuple[int, int, str]],
     raw: list[str],
+    keys: list[frozenset[str]],
 ) -> int | None:
     """Where an action word with an object word near it (another word) starts, or None."""
-    for i, (start, _, word_stem) in enumerate(toks):
-        if not any(key_matches(k, raw[i], word_stem) for k in actions):
+    for i, (start, _, _) in enumerate(toks):
+        if not actions & keys[i]:
             continue
         if i > 0 and raw[i - 1] == "i":
             continue  # "i samverkan med andra myndigheter": how, not what
         lo, hi = max(0, i - PAIR_WINDOW), min(len(toks), i + PAIR_WINDOW + 1)
-        for j in range(lo, hi):
-            if j != i and any(key_matches(k, raw[j], toks[j][2]) for k in objects):
-                return start
+        if any(j != i and objects & keys[j] for j in range(lo, hi)):
+            return start
     return None
 
 
@@ -216,8 +239,12 @@ def core(text: str) -> str:
 
 
 def is_goal(text: str, kinds: list[Found], has_count: bool, lex: Lexicon) -> bool:
-    """An aim without an instrument: "Arbeta för ett tryggt centrum", "verka för att ..."."""
-    if specific(kinds) or has_count:
+    """An aim without an instrument: "Arbeta för ett tryggt centrum", "verka för att ...".
+
+    Kinds that name no instrument of their own (``goal_overrides_kinds``: "utveckla
+    samverkansformer", "öka informationen") do not make an aim an activity; a count does.
+    """
+    if has_count or any(not f.weak and f.kind not in lex.goal_kinds for f in kinds):
         return False
     return any_match(lex.goal, core(text))
 

@@ -14,13 +14,18 @@ from service.followup.promises.lexicon import Lexicon, any_match
 from service.followup.promises.model import Per
 
 
+_PREPOSITION = re.compile(r"\b(för|mot|av|om|till|med|under|i|på|vid|inom)\s+$", re.IGNORECASE)
+
+
 def _value(m: re.Match[str], text: str, lex: Lexicon) -> int | None:
     raw = m.group("n")
     after, before = text[m.end("n") :], text[: m.start("n")]
     if any_match(lex.not_count[:1], after) or any_match(lex.not_count[1:], before):
         return None
-    if raw.lower() in ("en", "ett") and lex.not_count_after_article.match(after):
-        return None
+    if raw.lower() in ("en", "ett") and (
+        lex.not_count_after_article.match(after) or _PREPOSITION.search(before)
+    ):
+        return None  # "ett antal insatser", "arbeta för en ökad vuxennärvaro"
     if before.endswith("-") or after.startswith("-"):
         return None  # "2-årigt", "1-3": parts of words, not counts
     value = int(raw) if raw.isdigit() else lex.numbers.get(raw.lower())
@@ -49,7 +54,7 @@ def rate(text: str, lex: Lexicon) -> str | None:
 
 
 def count(
-    text: str, trigger: int | None, lex: Lexicon, one_year: bool
+    text: str, trigger: int | None, lex: Lexicon, one_year: bool, strict: bool = False
 ) -> tuple[int | None, Per | None, str]:
     """The promised minimum in one segment, its unit, and the rule that gave it.
 
@@ -63,6 +68,9 @@ def count(
         The lexicon.
     one_year
         Whether the promise runs exactly one calendar year (sub-year rates are annualised).
+    strict
+        Only explicit counts of occasions ("minst två", "två gånger"): for sentences that
+        elaborate an activity rather than name it.
 
     Returns
     -------
@@ -78,6 +86,8 @@ def count(
         if found := _first(patterns, text, lex):
             rule = rule_name
             break
+    if found is None and strict:
+        return None, None, "inget tal i texten"
     if found is None and trigger is not None:
         head = text[:trigger]
         m = lex.count_before_trigger.search(head)

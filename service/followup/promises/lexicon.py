@@ -21,6 +21,10 @@ from service.followup.promises.model import ActivityKind
 LEXICON_PATH = Path(__file__).with_name("lexicon.toml")
 
 _FLAGS = re.IGNORECASE
+#: Endings that make an inflected form of a word ("insats" -> "insatser", "insatserna").
+INFLECTIONS = frozenset(
+    "|en|n|et|t|er|erna|ers|ar|arna|or|orna|na|a|e|es|s|ens|ets|ade|ad|at|ande|ar|ats".split("|")
+)
 _TOKEN = re.compile(r"[\wåäöÅÄÖéü]+(?:-[\wåäöÅÄÖéü]+)*")
 _STEMMER = snowballstemmer.stemmer("swedish")
 
@@ -56,7 +60,7 @@ class Term:
         s, lemma = self.words[i], self.lemmas[i]
         if word_stem == s or word == lemma:
             return len(lemma) + 1
-        if len(lemma) >= 4 and word.startswith(lemma):
+        if len(lemma) >= 4 and word.startswith(lemma) and word[len(lemma) :] in INFLECTIONS:
             return len(lemma)  # an inflection: "insatser" for "insats"
         last = i == len(self.words) - 1
         if not last:
@@ -65,6 +69,8 @@ class Term:
             ):
                 return min(len(s), len(word_stem))  # "samplanerade" / "samplanerad"
             return 0
+        if len(self.words) > 1:
+            return 0  # "gemensam insats" is not "gemensamma informationsinsatser"
         if len(s) >= 5 and word_stem.endswith(s):
             return len(s)  # compound with the term as its head: "fordonskontroll"
         if len(lemma) >= 6 and lemma in word:
@@ -85,7 +91,7 @@ def key_matches(key: str, word: str, word_stem: str) -> bool:
     s, lemma = key.split("|")
     return (
         word_stem == s
-        or word.startswith(lemma)
+        or (word.startswith(lemma) and word[len(lemma) :] in INFLECTIONS)
         or word_stem.endswith(s)
         or (len(lemma) >= 7 and lemma in word)
     )
@@ -99,6 +105,21 @@ class Pair:
     actions: tuple[str, ...]
     objects: tuple[str, ...]
     text: str
+
+
+def candidates(word: str, word_stem: str) -> set[str]:
+    """Every string a lexicon word could be, for :class:`Term` or pair word ``word``.
+
+    Used as keys into the lexicon's index so that only a few terms are tried per word: the
+    word and its stem, the word less an inflection ending, the stem's suffixes (compound
+    heads) and the word's substrings of six letters or more (compound parts).
+    """
+    out = {word, word_stem, "=" + word}
+    out.update(word[: -len(e)] for e in INFLECTIONS if e and word.endswith(e))
+    out.update(word_stem[k:] for k in range(len(word_stem) - 4))
+    n = len(word)
+    out.update(word[i:j] for i in range(n) for j in range(i + 6, n + 1))
+    return out
 
 
 def _compile(patterns: list[str] | str, **subs: str) -> list[re.Pattern[str]]:
@@ -128,6 +149,10 @@ class Lexicon:
 
     terms: list[Term]
     pairs: list[Pair]
+    index: dict[str, list[Term]]
+    pair_index: dict[str, list[str]]
+    heads: frozenset[str]
+    goal_kinds: frozenset[ActivityKind]
     suppress: dict[ActivityKind, frozenset[ActivityKind]]
     generic_nouns: frozenset[str]
     presupposed: frozenset[str]
@@ -181,6 +206,7 @@ class Lexicon:
     commitment_sections: list[re.Pattern[str]]
     prose_sections: list[re.Pattern[str]]
     goal: list[re.Pattern[str]]
+    heading_items: list[re.Pattern[str]]
     past: list[re.Pattern[str]]
     police_area: re.Pattern[str]
     municipality_mentions: list[re.Pattern[str]]
@@ -242,9 +268,25 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
     month_alt = "|".join(months)
     area = "|".join(places["area_kinds"])
     preps = "|".join(places["prepositions"])
+    index: dict[str, list[Term]] = {}
+    for term in terms:
+        for key in {term.words[0], term.lemmas[0]}:
+            index.setdefault(key, []).append(term)
+    pair_index: dict[str, list[str]] = {}
+    for pair in pairs:
+        for key in (*pair.actions, *pair.objects):
+            for part in key.split("|"):
+                pair_index.setdefault(part, []).append(key)
     return Lexicon(
         terms=terms,
         pairs=pairs,
+        index=index,
+        pair_index=pair_index,
+        heads=frozenset(
+            {t.lemmas[-1] for t in terms} | {t.words[-1] for t in terms} | set(pair_index)
+        )
+        - {""},
+        goal_kinds=frozenset(ActivityKind(k) for k in structure["goal_overrides_kinds"]),
         suppress={
             ActivityKind(k): frozenset(ActivityKind(x) for x in v)
             for k, v in raw["suppress"].items()
@@ -303,6 +345,7 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
         commitment_sections=_compile(structure["commitment_sections"]),
         prose_sections=_compile(structure["prose_sections"]),
         goal=_compile(structure["goal"]),
+        heading_items=_compile(structure["heading_items"]),
         past=_compile(structure["past"]),
         police_area=_compile(raw["partners"]["police_area"])[0],
         municipality_mentions=[

@@ -36,6 +36,8 @@ from service.followup.promises.segment import Block, blocks, collapse, sentences
 Section = Literal["neutral", "commitment", "prose", "follow_up", "earlier"]
 MAX_CHARS = 200_000
 _YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
+#: "i kommunen": a place, not the municipality as a party.
+_LOCATIVE = re.compile(r"\b(i|inom|över|runt om i) (hela )?kommunen\b", re.IGNORECASE)
 
 
 @dataclass
@@ -101,7 +103,7 @@ def _activities(
     kinds = C.segment_kinds(body, lex)
     headings = [h for h in (ctx.sub, ctx.heading) if h]
     generic = [m.start() for p in lex.generic_activity if (m := p.search(body))]
-    if not C.specific(kinds) or (generic and kinds and min(generic) < kinds[0].pos):
+    if not kinds or (generic and min(generic) < kinds[0].pos):
         for heading in headings:
             inherited = C.suppress(C.resolve(C.find_kinds(heading, lex)), lex)
             if C.specific(inherited) and inherited[0].kind not in lex.not_inherited:
@@ -141,7 +143,9 @@ def _item(block: Block, ctx: _Context, children: list[Block], lone: bool) -> Non
     """The activities of one list item: its first sentence, and later ones naming new kinds."""
     text = ctx.text
     spans = sentences(text, block.start, block.end) or [(block.start, block.end)]
-    first: Need = "any" if ctx.section == "commitment" else "specific"
+    # An item commits when its section does or when it says so itself ("Polisen lovar att").
+    own = C.commitment_at(block.text, ctx.lex) is not None
+    first: Need = "any" if ctx.section == "commitment" or own else "specific"
     found: list[Activity] = []
     quiet: list[str] = []  # later sentences that name no new kind
     for i, (s, e) in enumerate(spans):
@@ -161,7 +165,7 @@ def _item(block: Block, ctx: _Context, children: list[Block], lone: bool) -> Non
     for a in found:
         if a.count_min is None:
             for sentence in quiet:
-                n, per, why = read_count(sentence, None, ctx.lex, ctx.one_year)
+                n, per, why = read_count(sentence, None, ctx.lex, ctx.one_year, strict=True)
                 if n is not None:
                     a.count_min, a.per = n, per
                     if a.explanation:
@@ -207,6 +211,8 @@ def _is_parent(block: Block, kids: list[Block], ctx: _Context) -> bool:
             return False  # "• Förebyggande arbete i skolan" heads its "Polis:" lines
     kinds = C.segment_kinds(block.text, ctx.lex)
     n = read_count(block.text, None, ctx.lex, ctx.one_year)[0]
+    if any_match(ctx.lex.heading_items, C.core(block.text)):
+        return False
     return C.specific(kinds) or n is not None
 
 
@@ -310,7 +316,7 @@ def parse_promise(text: str, kommun: str | None = None) -> Promise:
         kids = _children(page_blocks, i)
         if not _is_parent(block, kids, ctx):
             ctx.sub = block.text
-            ctx.party = C.parties(block.text, lex) or ctx.party
+            ctx.party = C.parties(_LOCATIVE.sub("", block.text), lex) or ctx.party
             continue
         consumed.update(range(i + 1, i + 1 + len(kids)))
         _item(block, ctx, kids, lone=_lone(page_blocks, i, len(kids)))
@@ -324,7 +330,9 @@ def parse_promise(text: str, kommun: str | None = None) -> Promise:
                     a for a in ctx.activities[before:] if a.kind not in named
                 ]
 
-    if kommun is not None:
+    if kommun is None and not ctx.activities:
+        code, name, label = None, None, None  # nothing to plan: no registry look-up
+    elif kommun is not None:
         m = meta.find_municipality(kommun)
         code, name, label = m.code, m.name, meta.kommun_label(m.name)
         found_code, found_name, _ = meta.detect_municipality(all_texts, lex, [])

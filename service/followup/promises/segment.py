@@ -41,7 +41,8 @@ def blocks(text: str, lex: Lexicon) -> list[Block]:
         line_start, offset = offset, offset + len(line)
         body = line.rstrip("\r\n")
         stripped = body.strip()
-        if not stripped or any(p.match(stripped) for p in lex.chrome_lines):
+        bare = lex.bullet.sub("", stripped).strip()
+        if not stripped or any(p.match(stripped) or p.match(bare) for p in lex.chrome_lines):
             prev_blank = True
             continue
         if any(p.match(stripped.rstrip(":")) for p in lex.footer_start):
