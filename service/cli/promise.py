@@ -16,6 +16,18 @@ promise_app = typer.Typer(
 )
 
 
+def _why(explanation: object) -> str:
+    """The explanation of an activity as three short Swedish lines (typ, antal, ansvarig)."""
+    if explanation is None:
+        return ""
+    parts = (
+        ("typ", getattr(explanation, "kind", "")),
+        ("antal", getattr(explanation, "count", "")),
+        ("ansvarig", getattr(explanation, "responsible", "")),
+    )
+    return "\n".join(f"{label}: {text}" for label, text in parts if text)
+
+
 def _period_label(start: object, end: object) -> str:
     if start is None and end is None:
         return "okänd"
@@ -24,15 +36,17 @@ def _period_label(start: object, end: object) -> str:
 
 @promise_app.command("parse")
 def parse(
-    file: Path = typer.Argument(
-        ..., exists=True, dir_okay=False, readable=True, help="Löftestexten (UTF-8)."
-    ),
+    file: Path = typer.Argument(..., help="Löftestexten (UTF-8)."),
     kommun: str | None = typer.Option(
         None, "--kommun", help="Kommunens namn eller kod; ersätter den som står i texten."
     ),
     as_json: bool = typer.Option(False, "--json", help="Skriv ut utkastet som JSON."),
 ) -> None:
-    """Läs ett medborgarlöfte (text med sidans menyer och kontaktrutor) till ett utkast."""
+    """Läs ett medborgarlöfte (text med sidans menyer och kontaktrutor) till ett utkast.
+
+    Varje aktivitet visas med sin källtext och varför den lästes så: vilket lexikonord eller
+    vilken regel som gav typ, antal och ansvarig.
+    """
     from service.followup.promises import (
         KIND_LABELS_SV,
         PER_LABELS_SV,
@@ -57,6 +71,7 @@ def parse(
     for column in ("Typ", "Antal", "Ansvarig", "Platser", "Spridning", "Fokus"):
         table.add_column(column, overflow="fold", ratio=1)
     table.add_column("Källtext", overflow="fold", ratio=3)
+    table.add_column("Varför", overflow="fold", ratio=2)
     for a in promise.activities:
         count = "" if a.count_min is None else f"minst {a.count_min}"
         if a.count_min is not None and a.per:
@@ -69,6 +84,7 @@ def parse(
             "hela kommunen" if a.spread_municipality else "",
             ", ".join(focus_label(t) for t in a.focus),
             a.source.strip(),
+            _why(a.explanation),
         )
     console.print(table)
     if promise.follow_up:

@@ -80,7 +80,7 @@ PAIR_WINDOW = 12  # words between an action and its object ("besöka ... skolor"
 def _best_single(word: str, word_stem: str, lexicon_id: int) -> tuple[int, Term] | None:
     lex = _LEXICONS[lexicon_id]
     best: tuple[int, Term] | None = None
-    keys = candidates(word, word_stem)
+    keys = candidates(word, word_stem, lex.parts)
     terms = {id(t): t for k in keys for t in lex.index.get(k, ())}
     for term in terms.values():
         if len(term.words) == 1 and (score := term.matches_word(0, word_stem, word)):
@@ -111,7 +111,7 @@ def _find_kinds(text: str, lexicon_id: int, lex: Lexicon) -> tuple[Found, ...]:
 def _word_info(word: str, word_stem: str, lexicon_id: int) -> tuple[frozenset[str], tuple[Term, ...]]:
     """The pair keys a word matches, and the several-word terms it can start."""
     lex = _LEXICONS[lexicon_id]
-    near = candidates(word, word_stem)
+    near = candidates(word, word_stem, lex.parts)
     pair_keys = {k for c in near for k in lex.pair_index.get(c, ())}
     keys = frozenset(k for k in pair_keys if key_matches(k, word, word_stem))
     terms = {id(t): t for c in near for t in lex.index.get(c, ())}

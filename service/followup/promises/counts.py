@@ -14,6 +14,7 @@ from service.followup.promises.lexicon import Lexicon, any_match
 from service.followup.promises.model import Per
 
 
+_UNIT_SV = {"day": "dygn", "week": "vecka", "month": "månad", "term": "termin"}
 _PREPOSITION = re.compile(r"\b(för|mot|av|om|till|med|under|i|på|vid|inom)\s+$", re.IGNORECASE)
 
 
@@ -117,11 +118,14 @@ def count(
     per: Per = "year" if unit == "year" else "period"
     explanation = f"{rule}: '{words}'"
     if unit in ("day", "week", "month", "term"):
+        label = _UNIT_SV[unit]
         if one_year:
             value *= lex.rates_per_year[unit]
-            explanation += f", {unit} × {lex.rates_per_year[unit]} (ettårigt löfte)"
+            explanation += (
+                f", per {label} × {lex.rates_per_year[unit]} (löftet gäller ett kalenderår)"
+            )
             per = "period"
         else:
             per = unit  # type: ignore[assignment]
-            explanation += f" per {unit} (löftet gäller mer än ett kalenderår)"
+            explanation += f" per {label} (inte omräknat: löftet gäller inte ett kalenderår)"
     return value, per, explanation

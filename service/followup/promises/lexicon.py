@@ -107,18 +107,24 @@ class Pair:
     text: str
 
 
-def candidates(word: str, word_stem: str) -> set[str]:
+def candidates(
+    word: str, word_stem: str, parts: tuple[frozenset[str], tuple[int, ...]] | None = None
+) -> set[str]:
     """Every string a lexicon word could be, for :class:`Term` or pair word ``word``.
 
     Used as keys into the lexicon's index so that only a few terms are tried per word: the
     word and its stem, the word less an inflection ending, the stem's suffixes (compound
-    heads) and the word's substrings of six letters or more (compound parts).
+    heads) and the lexicon words of six letters or more inside it (``parts``: compounds).
     """
     out = {word, word_stem, "=" + word}
     out.update(word[: -len(e)] for e in INFLECTIONS if e and word.endswith(e))
     out.update(word_stem[k:] for k in range(len(word_stem) - 4))
-    n = len(word)
-    out.update(word[i:j] for i in range(n) for j in range(i + 6, n + 1))
+    if parts is not None:
+        keys, lengths = parts
+        n = len(word)
+        out.update(
+            word[i : i + k] for k in lengths for i in range(n - k + 1) if word[i : i + k] in keys
+        )
     return out
 
 
@@ -153,6 +159,7 @@ class Lexicon:
     pair_index: dict[str, list[str]]
     heads: frozenset[str]
     goal_kinds: frozenset[ActivityKind]
+    parts: tuple[frozenset[str], tuple[int, ...]]
     suppress: dict[ActivityKind, frozenset[ActivityKind]]
     generic_nouns: frozenset[str]
     presupposed: frozenset[str]
@@ -243,6 +250,12 @@ def _kind_terms(raw: dict[str, Any]) -> tuple[list[Term], list[Pair]]:
     return terms, pairs
 
 
+def _parts(keys: set[str]) -> tuple[frozenset[str], tuple[int, ...]]:
+    """The index keys of six letters or more, and their lengths (compound parts)."""
+    long = frozenset(k for k in keys if len(k) >= 6 and not k.startswith("="))
+    return long, tuple(sorted({len(k) for k in long}))
+
+
 @lru_cache(maxsize=4)
 def load_lexicon(path: Path | str | None = None) -> Lexicon:
     """Read and compile the parser lexicon.
@@ -287,6 +300,7 @@ def load_lexicon(path: Path | str | None = None) -> Lexicon:
         )
         - {""},
         goal_kinds=frozenset(ActivityKind(k) for k in structure["goal_overrides_kinds"]),
+        parts=_parts(set(index) | set(pair_index)),
         suppress={
             ActivityKind(k): frozenset(ActivityKind(x) for x in v)
             for k, v in raw["suppress"].items()

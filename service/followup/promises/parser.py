@@ -421,6 +421,8 @@ def parse_promise_file(path: str | Path, kommun: str | None = None) -> Promise:
         If the file cannot be read as UTF-8 text, is binary (a PDF) or is too long.
     """
     path = Path(path)
+    if not path.is_file():
+        raise InvalidInputError(f"Filen {path} finns inte (eller är en mapp).")
     try:
         size = path.stat().st_size
         if size > 4 * MAX_CHARS:
