@@ -242,10 +242,12 @@ def below_floors(figures: dict[str, float]) -> list[str]:
 def _confusion_table(results: list[FileResult]) -> str:
     pairs = Counter(pair for r in results for pair in r.confusion)
     gold_kinds = sorted({g for g, _ in pairs})
-    pred_kinds = sorted({p for _, p in pairs} - {NONE}) + [NONE]
+    pred_kinds = [*sorted({p for _, p in pairs} - {NONE}), NONE]
     short = {k: k[:6] for k in pred_kinds}
     width = max(len(k) for k in gold_kinds) + 1
-    lines = ["annoterad \\ tolkad".ljust(width) + " " + " ".join(f"{short[k]:>6}" for k in pred_kinds)]
+    lines = [
+        "annoterad \\ tolkad".ljust(width) + " " + " ".join(f"{short[k]:>6}" for k in pred_kinds)
+    ]
     for g in gold_kinds:
         cells = " ".join(f"{pairs.get((g, p), 0) or '.':>6}" for p in pred_kinds)
         lines.append(f"{g:<{width}} {cells}")

@@ -95,6 +95,8 @@ class ActivityRow(SQLModel, table=True):
     focus: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     heading: str | None = Field(default=None, max_length=300)
     source: str = ""
+    # Why the parser read it so (kind, count, responsible), for the planner's review.
+    explanation: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class CheckpointPlan(SQLModel, table=True):

@@ -107,20 +107,32 @@ Kommunen lovar att:
 
 def test_period_from_months_and_joined_years() -> None:
     # synthetic
-    summer = "Medborgarlöftet gäller under juni till och med augusti 2021.\n\nPolisen ska:\n • Patrullera i hamnen.\n"
+    summer = (
+        "Medborgarlöftet gäller under juni till och med augusti 2021.\n\n"
+        "Polisen ska:\n • Patrullera i hamnen.\n"
+    )
     promise = parse_promise(summer, kommun="Malmö")
     assert (promise.period_start, promise.period_end) == (date(2021, 6, 1), date(2021, 8, 31))
-    two = "Polis och kommun lovar att under 2018 och 2019 arbeta tillsammans.\n\nPolisen:\n • Patrullera i centrum.\n"
+    two = (
+        "Polis och kommun lovar att under 2018 och 2019 arbeta tillsammans.\n\n"
+        "Polisen:\n • Patrullera i centrum.\n"
+    )
     promise = parse_promise(two, kommun="Söderhamn")
     assert (promise.period_start, promise.period_end) == (date(2018, 1, 1), date(2019, 12, 31))
 
 
 def test_party_from_parenthesis_vi_and_a_police_only_promise() -> None:
-    joint = "Medborgarlöfte 2024. Polisen och kommunen lovar att:\n • Vi genomför trafikkontroller.\n • Tillsyn av krogar. (Kommunen)\n"
+    joint = (
+        "Medborgarlöfte 2024. Polisen och kommunen lovar att:\n"
+        " • Vi genomför trafikkontroller.\n • Tillsyn av krogar. (Kommunen)\n"
+    )
     # synthetic
     first, second = parse_promise(joint, kommun="Åre").activities
     assert (first.responsible, second.responsible) == ("both", "municipality")
-    police = "Lokalpolisområde Nackas medborgarlöften 2024\n\nVi lovar att:\n • Vi genomför trafikkontroller vid skolor.\n"
+    police = (
+        "Lokalpolisområde Nackas medborgarlöften 2024\n\n"
+        "Vi lovar att:\n • Vi genomför trafikkontroller vid skolor.\n"
+    )
     (only,) = parse_promise(police, kommun="Nacka").activities
     assert only.responsible == "police"
 

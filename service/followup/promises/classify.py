@@ -83,9 +83,9 @@ def _best_single(word: str, word_stem: str, lexicon_id: int) -> tuple[int, Term]
     keys = candidates(word, word_stem, lex.parts)
     terms = {id(t): t for k in keys for t in lex.index.get(k, ())}
     for term in terms.values():
-        if len(term.words) == 1 and (score := term.matches_word(0, word_stem, word)):
-            if best is None or score > best[0]:
-                best = (score, term)
+        score = term.matches_word(0, word_stem, word) if len(term.words) == 1 else 0
+        if score and (best is None or score > best[0]):
+            best = (score, term)
     return best
 
 
@@ -108,7 +108,9 @@ def _find_kinds(text: str, lexicon_id: int, lex: Lexicon) -> tuple[Found, ...]:
 
 
 @lru_cache(maxsize=16384)
-def _word_info(word: str, word_stem: str, lexicon_id: int) -> tuple[frozenset[str], tuple[Term, ...]]:
+def _word_info(
+    word: str, word_stem: str, lexicon_id: int
+) -> tuple[frozenset[str], tuple[Term, ...]]:
     """The pair keys a word matches, and the several-word terms it can start."""
     lex = _LEXICONS[lexicon_id]
     near = candidates(word, word_stem, lex.parts)
@@ -311,8 +313,10 @@ def responsible(
     who = parties(subject, lex)
     if who is None and re.search(r"\bvi\b", text, re.IGNORECASE):
         return page, "'vi' = sidans parter"
-    if who and re.match(r"^\s*vi\b", subject, re.IGNORECASE) and not (
-        any_match(lex.party_police, subject) or any_match(lex.party_municipality, subject)
+    if (
+        who
+        and re.match(r"^\s*vi\b", subject, re.IGNORECASE)
+        and not (any_match(lex.party_police, subject) or any_match(lex.party_municipality, subject))
     ):
         return page, "subjektet 'vi' = sidans parter"
     if who:
@@ -337,6 +341,7 @@ def spread(text: str, lex: Lexicon) -> bool:
 
 
 def focus(text: str, headings: list[str], lex: Lexicon) -> list[str]:
+    """Focus tags of the text, else of its nearest heading that has some."""
     for source in (text, *headings):
         tags = [tag for tag, patterns in lex.focus.items() if any_match(patterns, source)]
         if tags:

@@ -13,7 +13,6 @@ import re
 from service.followup.promises.lexicon import Lexicon, any_match
 from service.followup.promises.model import Per
 
-
 _UNIT_SV = {"day": "dygn", "week": "vecka", "month": "månad", "term": "termin"}
 _PREPOSITION = re.compile(r"\b(för|mot|av|om|till|med|under|i|på|vid|inom)\s+$", re.IGNORECASE)
 

@@ -23,7 +23,33 @@ LEXICON_PATH = Path(__file__).with_name("lexicon.toml")
 _FLAGS = re.IGNORECASE
 #: Endings that make an inflected form of a word ("insats" -> "insatser", "insatserna").
 INFLECTIONS = frozenset(
-    "|en|n|et|t|er|erna|ers|ar|arna|or|orna|na|a|e|es|s|ens|ets|ade|ad|at|ande|ar|ats".split("|")
+    [
+        "",
+        "en",
+        "n",
+        "et",
+        "t",
+        "er",
+        "erna",
+        "ers",
+        "ar",
+        "arna",
+        "or",
+        "orna",
+        "na",
+        "a",
+        "e",
+        "es",
+        "s",
+        "ens",
+        "ets",
+        "ade",
+        "ad",
+        "at",
+        "ande",
+        "ar",
+        "ats",
+    ]
 )
 _TOKEN = re.compile(r"[\wåäöÅÄÖéü]+(?:-[\wåäöÅÄÖéü]+)*")
 _STEMMER = snowballstemmer.stemmer("swedish")
@@ -31,7 +57,7 @@ _STEMMER = snowballstemmer.stemmer("swedish")
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """The Snowball Swedish stem of one lower-case word ("trafikkontrollerna" -> "trafikkontroll")."""
+    """The Snowball Swedish stem of a word ("trafikkontrollerna" -> "trafikkontroll")."""
     return str(_STEMMER.stemWord(word.lower()))
 
 

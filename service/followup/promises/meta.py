@@ -39,6 +39,11 @@ _RANGE_JOIN = re.compile(r"^\s*(till(\s+och\s+med)?|t\.?\s?o\.?\s?m\.?|[-–—]
 def period(
     all_texts: list[str], promise_texts: list[str], lex: Lexicon, warnings: list[str]
 ) -> tuple[date | None, date | None]:
+    """The promise period: stated dates, else months or years of the promise part.
+
+    Years in follow-up sections (``all_texts`` minus ``promise_texts``) only count as full
+    dates; a period guessed from a mapping year adds a warning.
+    """
     start: date | None = None
     end: date | None = None
     # 1. Stated dates, anywhere ("Löftet gäller till 2025-12-31" may stand under "Uppföljning").
@@ -60,7 +65,8 @@ def period(
     # 1b. Months of one year: "januari - december 2021", "juni till och med augusti 2021".
     months = "|".join(lex.months)
     month_range = re.compile(
-        rf"\b({months})\s*(?:-|–|—|till och med|till|t\.o\.m\.)\s*({months})\s+((?:19|20)\d{{2}})\b",
+        rf"\b({months})\s*(?:-|–|—|till och med|till|t\.o\.m\.)\s*({months})"
+        rf"\s+((?:19|20)\d{{2}})\b",
         re.IGNORECASE,
     )
     for text in promise_texts:
@@ -109,6 +115,7 @@ def period(
 
 
 def find_municipality(name: str) -> Any:
+    """The kommun named ``name`` (or its code) from the registry; raises if none."""
     from geodata.municipalities import find_municipality
 
     return find_municipality(name)
@@ -160,6 +167,7 @@ _WORD = re.compile(r"[a-zåäöéü]+")
 
 
 def check_language(content: str, lex: Lexicon) -> None:
+    """Raise :class:`InvalidInputError` for a text too short or not in Swedish."""
     words = _WORD.findall(content.lower())
     if len(words) < lex.min_words:
         raise InvalidInputError(

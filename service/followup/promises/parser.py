@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Literal
 
 from geodata.errors import InvalidInputError
-from service.followup.promises import classify as C
+from service.followup.promises import classify as cl
 from service.followup.promises import meta
+from service.followup.promises.counts import count as read_count
 from service.followup.promises.lexicon import Lexicon, any_match, load_lexicon
 from service.followup.promises.model import (
     Activity,
@@ -30,7 +31,6 @@ from service.followup.promises.model import (
     Promise,
     Responsible,
 )
-from service.followup.promises.counts import count as read_count
 from service.followup.promises.segment import Block, blocks, collapse, sentences
 
 Section = Literal["neutral", "commitment", "prose", "follow_up", "earlier"]
@@ -98,27 +98,27 @@ def _activities(
     body = text
     for p in (lex.police_prefix, lex.municipality_prefix):
         body = p.sub("", body, count=1)
-    if C.is_past(body, lex) or any_match(lex.meta_item, body) or C.third_party(body, lex):
+    if cl.is_past(body, lex) or any_match(lex.meta_item, body) or cl.third_party(body, lex):
         return []
-    kinds = C.segment_kinds(body, lex)
+    kinds = cl.segment_kinds(body, lex)
     headings = [h for h in (ctx.sub, ctx.heading) if h]
     generic = [m.start() for p in lex.generic_activity if (m := p.search(body))]
     if not kinds or (generic and min(generic) < kinds[0].pos):
         for heading in headings:
-            inherited = C.suppress(C.resolve(C.find_kinds(heading, lex)), lex)
-            if C.specific(inherited) and inherited[0].kind not in lex.not_inherited:
-                kinds = [C.Found(0, inherited[0].kind, f"rubriken: {inherited[0].why}")]
+            inherited = cl.suppress(cl.resolve(cl.find_kinds(heading, lex)), lex)
+            if cl.specific(inherited) and inherited[0].kind not in lex.not_inherited:
+                kinds = [cl.Found(0, inherited[0].kind, f"rubriken: {inherited[0].why}")]
                 break
-    if need == "specific" and not C.specific(kinds):
+    if need == "specific" and not cl.specific(kinds):
         return []
     if need == "kind" and not any(f.kind != ActivityKind.other for f in kinds):
         return []
     if not kinds:
-        kinds = [C.Found(0, ActivityKind.other, "ingen aktivitet i lexikonet: övrigt")]
+        kinds = [cl.Found(0, ActivityKind.other, "ingen aktivitet i lexikonet: övrigt")]
     first_count = read_count(body, kinds[0].pos, lex, ctx.one_year)
-    if not lone and C.is_goal(body, kinds, first_count[0] is not None, lex):
+    if not lone and cl.is_goal(body, kinds, first_count[0] is not None, lex):
         return []
-    who, why_who = C.responsible(body, prefix, ctx.party, ctx.page, lex)
+    who, why_who = cl.responsible(body, prefix, ctx.party, ctx.page, lex)
     out = []
     for found in kinds:
         n, per, why_n = read_count(body, found.pos, lex, ctx.one_year)
@@ -128,9 +128,9 @@ def _activities(
                 count_min=n,
                 per=per,
                 responsible=who,
-                places=C.places(whole or body, lex),
-                spread_municipality=C.spread(body, lex),
-                focus=C.focus(whole or body, headings, lex),
+                places=cl.places(whole or body, lex),
+                spread_municipality=cl.spread(body, lex),
+                focus=cl.focus(whole or body, headings, lex),
                 heading=headings[0] if headings else None,
                 source=source,
                 explanation=Explanation(kind=found.why, count=why_n, responsible=why_who),
@@ -144,7 +144,7 @@ def _item(block: Block, ctx: _Context, children: list[Block], lone: bool) -> Non
     text = ctx.text
     spans = sentences(text, block.start, block.end) or [(block.start, block.end)]
     # An item commits when its section does or when it says so itself ("Polisen lovar att").
-    own = C.commitment_at(block.text, ctx.lex) is not None
+    own = cl.commitment_at(block.text, ctx.lex) is not None
     first: Need = "any" if ctx.section == "commitment" or own else "specific"
     found: list[Activity] = []
     quiet: list[str] = []  # later sentences that name no new kind
@@ -173,7 +173,7 @@ def _item(block: Block, ctx: _Context, children: list[Block], lone: bool) -> Non
                     break
     # Elaborating sub-items: their spread belongs to the activity above them.
     for child in children:
-        if C.spread(child.text, ctx.lex):
+        if cl.spread(child.text, ctx.lex):
             for a in found:
                 a.spread_municipality = True
     ctx.activities.extend(found)
@@ -186,10 +186,10 @@ def _paragraph(block: Block, ctx: _Context) -> None:
     text = ctx.text
     for s, e in sentences(text, block.start, block.end):
         sentence = collapse(text[s:e])
-        at = C.commitment_at(sentence, ctx.lex)
+        at = cl.commitment_at(sentence, ctx.lex)
         if at is None or sentence.endswith("?"):
             continue
-        named = C.find_kinds(sentence, ctx.lex)
+        named = cl.find_kinds(sentence, ctx.lex)
         if not any(f.pos >= at and not f.weak for f in named):
             continue  # "... den polisiära närvaron ... ska öka": an aim, not an action
         for a in _activities(text[s:e], sentence, ctx, None, "specific"):
@@ -206,14 +206,14 @@ def _is_parent(block: Block, kids: list[Block], ctx: _Context) -> bool:
     """Whether an item with sub-items is itself an activity (else it heads them)."""
     if not kids:
         return True
-    if block.text[-1:] not in ".!?" and not ctx.lex.verbs.search(block.text):
-        if block.prefix is None:
-            return False  # "• Förebyggande arbete i skolan" heads its "Polis:" lines
-    kinds = C.segment_kinds(block.text, ctx.lex)
+    bare = block.text[-1:] not in ".!?" and not ctx.lex.verbs.search(block.text)
+    if bare and block.prefix is None:
+        return False  # "• Förebyggande arbete i skolan" heads its "Polis:" lines
+    kinds = cl.segment_kinds(block.text, ctx.lex)
     n = read_count(block.text, None, ctx.lex, ctx.one_year)[0]
-    if any_match(ctx.lex.heading_items, C.core(block.text)):
+    if any_match(ctx.lex.heading_items, cl.core(block.text)):
         return False
-    return C.specific(kinds) or n is not None
+    return cl.specific(kinds) or n is not None
 
 
 def parse_promise(text: str, kommun: str | None = None) -> Promise:
@@ -294,8 +294,10 @@ def parse_promise(text: str, kommun: str | None = None) -> Promise:
             sticky = not is_heading and ctx.section in ("earlier", "follow_up")
             if section is not None and not sticky:
                 ctx.section = section
-            elif is_heading and ctx.section in ("prose", "earlier") and not any(
-                p.match(block.text) for p in lex.structural_headings
+            elif (
+                is_heading
+                and ctx.section in ("prose", "earlier")
+                and not any(p.match(block.text) for p in lex.structural_headings)
             ):
                 ctx.section = "neutral"
             if is_heading and not any(p.match(block.text) for p in lex.structural_headings):
@@ -316,14 +318,14 @@ def parse_promise(text: str, kommun: str | None = None) -> Promise:
         kids = _children(page_blocks, i)
         if not _is_parent(block, kids, ctx):
             ctx.sub = block.text
-            ctx.party = C.parties(_LOCATIVE.sub("", block.text), lex) or ctx.party
+            ctx.party = cl.parties(_LOCATIVE.sub("", block.text), lex) or ctx.party
             continue
         consumed.update(range(i + 1, i + 1 + len(kids)))
         _item(block, ctx, kids, lone=_lone(page_blocks, i, len(kids)))
         # A sub-item naming a kind of its own is an activity too ("Åtgärd: Trafikkontroller").
         named = {a.kind for a in ctx.activities}
         for kid in kids:
-            if C.specific(C.segment_kinds(kid.text, lex)):
+            if cl.specific(cl.segment_kinds(kid.text, lex)):
                 before = len(ctx.activities)
                 _item(kid, ctx, [], lone=False)
                 ctx.activities[before:] = [
@@ -378,9 +380,9 @@ def _lone(page_blocks: list[Block], i: int, n_kids: int) -> bool:
 
 def _party_of(text: str, ctx: _Context) -> Responsible | None:
     """The party a heading or intro names; "vi" is the page's parties."""
-    who = C.parties(text, ctx.lex)
+    who = cl.parties(text, ctx.lex)
     bare = re.sub(r"\bvi\b", "", text, flags=re.IGNORECASE)
-    if re.search(r"\bvi\b", text, re.IGNORECASE) and not C.parties(bare, ctx.lex):
+    if re.search(r"\bvi\b", text, re.IGNORECASE) and not cl.parties(bare, ctx.lex):
         return ctx.page
     return who
 
@@ -398,7 +400,7 @@ def _follow_up(block: Block, ctx: _Context) -> None:
         not_done = any_match(lex.not_done, sentence)
         if not (not_done or any_match(lex.done, sentence)):
             continue
-        kinds = C.resolve(C.find_kinds(sentence, lex))
+        kinds = cl.resolve(cl.find_kinds(sentence, lex))
         if block.type == "para" and not (kinds or not_done):
             continue
         ctx.follow_up.append(
@@ -406,7 +408,7 @@ def _follow_up(block: Block, ctx: _Context) -> None:
                 text=text[s:e],
                 heading=ctx.heading,
                 kind=kinds[0].kind if kinds else None,
-                places=C.places(sentence, lex),
+                places=cl.places(sentence, lex),
                 achieved=not not_done,
             )
         )
@@ -446,4 +448,4 @@ def parse_promise_file(path: str | Path, kommun: str | None = None) -> Promise:
     return parse_promise(text, kommun=kommun)
 
 
-__all__ = ["parse_promise", "parse_promise_file", "date"]
+__all__ = ["date", "parse_promise", "parse_promise_file"]

@@ -29,6 +29,7 @@ class Block:
 
 
 def collapse(text: str) -> str:
+    """``text`` with every run of whitespace made one space."""
     return " ".join(text.split())
 
 
@@ -129,7 +130,9 @@ def sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
-_CLAUSE_SPLIT = re.compile(r"\s*(?:;|\bsamt att\b|\boch att\b|\bsamt\b|,\s+(?=\w+a\b))\s*", re.IGNORECASE)
+_CLAUSE_SPLIT = re.compile(
+    r"\s*(?:;|\bsamt att\b|\boch att\b|\bsamt\b|,\s+(?=\w+a\b))\s*", re.IGNORECASE
+)
 
 
 def clauses(text: str) -> list[tuple[int, int]]:
