@@ -43,6 +43,8 @@ class Settings(GeodataSettings):
             return None
         from geodata.errors import InvalidInputError
 
+        if any(ord(c) < 32 or c == "\x7f" for c in name) or len(name) > 300:
+            raise InvalidInputError("OSM-filens namn innehåller otillåtna tecken.")
         roots = [r.resolve() for r in (self.shared_dir, self.data_dir) if r is not None]
         for root in roots:
             candidate = (root / name).resolve()
@@ -58,7 +60,6 @@ class Settings(GeodataSettings):
         """The database URL; a SQLite file in the data directory by default."""
         if self.database_url:
             return self.database_url
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         return f"sqlite:///{self.data_dir / 'loftesplan.db'}"
 
 

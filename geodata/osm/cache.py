@@ -20,8 +20,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
+import tempfile
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -123,15 +126,29 @@ def _cached_provenance(meta: dict[str, Any]) -> Provenance:
 
 
 def _write_meta(directory: Path, layer: str, meta: dict[str, Any]) -> None:
-    tmp = _meta_path(directory, layer).with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
-    tmp.replace(_meta_path(directory, layer))
+    text = json.dumps(meta, ensure_ascii=False, indent=2)
+    _atomic_write(_meta_path(directory, layer), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _write_parquet(frame: gpd.GeoDataFrame, path: Path) -> None:
-    tmp = path.with_suffix(".parquet.tmp")
-    frame.to_parquet(tmp)
-    tmp.replace(path)
+    _atomic_write(path, frame.to_parquet)
+
+
+def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
+    """Write through a temporary file of this writer's own, then rename it into place.
+
+    Concurrent writers (parallel plans of the same area) each get a unique temporary name,
+    so none reads or renames another's half-written file; the last rename wins whole.
+    """
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        tmp.replace(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _base_meta(key: CacheKey, layer: str, osm_file: str | Path | None) -> dict[str, Any]:

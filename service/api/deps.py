@@ -25,11 +25,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
+from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -61,6 +63,23 @@ PROMISE_WRITE = ("kommun", "polis")
 ADMIN = ("admin",)
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+#: Dates the service accepts in requests (events, periods): a documented, sane range.
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2099, 12, 31)
+
+
+class InputModel(BaseModel):
+    """Base of request bodies: no NaN or infinity in any number."""
+
+    model_config = ConfigDict(allow_inf_nan=False)
+
+
+def check_date_range(value: date, field: str) -> None:
+    """Refuse a date outside :data:`EARLIEST_DATE`..:data:`LATEST_DATE` (Swedish message)."""
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(
+            f"{field} måste ligga mellan {EARLIEST_DATE.isoformat()} och {LATEST_DATE.isoformat()}"
+        )
 
 
 def get_settings_dep(request: Request) -> Settings:

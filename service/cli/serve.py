@@ -18,7 +18,13 @@ def register(app: typer.Typer) -> None:
 
         from service.api.app import create_app
         from service.settings import configure_logging, get_service_settings
+        from service.store.db import StorageError
 
         settings = get_service_settings()
         configure_logging(settings, server=True)
-        uvicorn.run(create_app(settings), host=host, port=port)
+        try:
+            app = create_app(settings)
+        except StorageError as exc:  # one clear line, whatever the terminal width
+            typer.echo(f"Fel: {exc}", err=True)
+            raise typer.Exit(2) from None
+        uvicorn.run(app, host=host, port=port)

@@ -171,10 +171,13 @@ def schedule_checkpoints(
 
     rng = np.random.default_rng(seed)
     slots = _slot_table(start, end, policy)
+    slots = slots[slots["weight"] > 0]  # weight 0 means never (a month, nights, ...)
     joint = sorted(set(joint_dates))[:count]
     joint_rows = []
     for d in joint:
         on_day = slots.index[slots["day"] == pd.Timestamp(d)]
+        if len(on_day) == 0:
+            raise InvalidInputError(f"Den gemensamma insatsen {d.isoformat()} har vikt 0.")
         p = slots.loc[on_day, "weight"].to_numpy()
         joint_rows.append(int(rng.choice(on_day, p=p / p.sum())))
     free = slots.drop(index=joint_rows)
@@ -182,6 +185,11 @@ def schedule_checkpoints(
     drawn_days = {slots.loc[r, "day"] for r in joint_rows}
     free = free[~free["day"].isin(drawn_days)]
     n_more = count - len(joint_rows)
+    if n_more > len(free):
+        raise InfeasibleError(
+            f"{count} kontroller ryms inte: bara {len(free) + len(joint_rows)} tider i perioden "
+            "har en vikt över 0."
+        )
     day_weight = free.groupby("day")["weight"].sum()
     if n_more > len(day_weight):
         free_rows = free.index.to_numpy()

@@ -44,6 +44,12 @@ class NotFoundError(LoftesplanError, LookupError):
     status_code = 404
 
 
+class ConflictError(LoftesplanError):
+    """A request that does not fit the row's current state (409)."""
+
+    status_code = 409
+
+
 #: Row ids are 64-bit signed integers in SQLite and PostgreSQL (bigint).
 MAX_ROW_ID = 2**63 - 1
 

@@ -11,6 +11,9 @@ URL (PostgreSQL) when configured. The schema is owned by Alembic migrations in
 from __future__ import annotations
 
 import importlib
+import os
+import shutil
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -20,11 +23,16 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event, make_url
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine, select
 
+from geodata.errors import LoftesplanError
 from service.store.models import AuditEntry, Workspace, utcnow
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+#: How long a write waits for another writer's lock before the request gets a 503.
+BUSY_TIMEOUT_MS = 5000
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -32,7 +40,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -47,7 +55,7 @@ def make_engine(url: str) -> Engine:
             pool = {"pool_size": 10, "max_overflow": -1}
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
             pool_pre_ping=True,
             **pool,
         )
@@ -69,11 +77,86 @@ def migrate(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+class StorageError(LoftesplanError):
+    """The database or data directory cannot be written (read-only, missing, full)."""
+
+    status_code = 503
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None: not SQLite, or in memory)."""
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    return Path(database) if database not in (None, "", ":memory:") else None
+
+
+def prepare_sqlite_file(path: Path) -> None:
+    """Create the database's directory (0700) and file (0600) before SQLite does.
+
+    Planned checkpoints are secrets: no other local account may read the file. A directory
+    or file that cannot be written is one clear :class:`StorageError`.
+    """
+    directory = path.parent
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _writable(directory):
+            raise StorageError(
+                f"Datakatalogen {directory} är skrivskyddad; tjänsten behöver kunna skriva där "
+                "(LOFTESPLAN_DATA_DIR)."
+            )
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            path.chmod(0o600)  # whatever the umask
+        else:  # an existing file keeps its owner bits but loses group and other access
+            path.chmod(stat.S_IMODE(path.stat().st_mode) & 0o700)
+    except OSError as exc:
+        raise StorageError(
+            f"Databasfilen {path} kan inte skapas eller skrivas ({exc.strerror}); "
+            "kontrollera datakatalogen (LOFTESPLAN_DATA_DIR) och dess rättigheter."
+        ) from exc
+    if not _writable(path):
+        raise StorageError(f"Databasfilen {path} är skrivskyddad; tjänsten behöver skriva i den.")
+
+
+def _writable(path: Path) -> bool:
+    # The owner's write bit too: a process running as root passes os.access on anything.
+    return os.access(path, os.W_OK) and bool(path.stat().st_mode & stat.S_IWUSR)
+
+
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
     """One migrated engine per URL for the life of the process."""
+    path = sqlite_path(url)
+    if path is not None:
+        prepare_sqlite_file(path)
     migrate(url)
     return make_engine(url)
+
+
+def database_problem(engine: Engine) -> str | None:
+    """Why the database cannot take a write now (Swedish), or None when it can.
+
+    Tries a write that is rolled back, with a short lock timeout, and (SQLite) checks that
+    the disk has room.
+    """
+    path = sqlite_path(str(engine.url))
+    try:
+        with engine.connect() as connection:
+            if path is not None:
+                connection.exec_driver_sql("PRAGMA busy_timeout=1000")
+            try:
+                connection.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+            finally:
+                connection.rollback()
+                if path is not None:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                    connection.rollback()
+    except OperationalError as exc:
+        return f"databasen kan inte skriva: {exc.orig}"
+    if path is not None and shutil.disk_usage(path.parent).free < 10_000_000:
+        return "disken där databasen ligger är full"
+    return None
 
 
 @contextmanager

@@ -6,7 +6,9 @@ CLI, and records sites, metrics and the map, or the error a planner can act on.
 
 from __future__ import annotations
 
+import contextvars
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +19,11 @@ from geodata import WGS84
 from geodata.errors import LoftesplanError
 from service.store.db import session_scope
 from service.store.models import CheckpointPlan, PlanSite
+
+#: Why a job that a dead process left queued or running is failed at start-up.
+INTERRUPTED_SV = (
+    "Planeringen avbröts när tjänsten stoppades; starta den igen (POST /api/plans/{id}/retry)."
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,3 +111,58 @@ def _finish(engine: Engine, plan_id: int, status: str, error: str | None = None)
         plan.status = status
         plan.error = error
         plan.finished_at = datetime.now(UTC)
+
+
+class PlanJobs:
+    """At most ``workers`` plan jobs run at once; the rest wait in order (status ``queued``).
+
+    Parameters
+    ----------
+    engine
+        The database the plans are stored in.
+    workers
+        Jobs that run at the same time (``Settings.max_plan_jobs``).
+    """
+
+    def __init__(self, engine: Engine, workers: int) -> None:
+        self.engine = engine
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plan-job")
+
+    def submit(self, plan_id: int, municipality_code: str) -> None:
+        """Queue a stored plan; it runs with the caller's injected settings."""
+        context = contextvars.copy_context()
+        self._pool.submit(context.run, run_plan_job, self.engine, plan_id, municipality_code)
+
+    def shutdown(self) -> None:
+        """Stop taking jobs; running ones finish, queued ones are failed at the next start."""
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def fail_interrupted_jobs(engine: Engine) -> list[int]:
+    """At start-up: fail plans a dead process left queued or running; their ids.
+
+    One service process owns the plan jobs of a database (jobs run in its threads), so any
+    plan still queued or running when it starts was lost with the previous process.
+    """
+    from sqlmodel import select
+
+    with session_scope(engine) as session:
+        stuck = session.exec(
+            select(CheckpointPlan).where(CheckpointPlan.status.in_(("queued", "running")))
+        ).all()
+        for plan in stuck:
+            plan.status = "failed"
+            plan.error = INTERRUPTED_SV.format(id=plan.id)
+            plan.finished_at = datetime.now(UTC)
+        return [p.id for p in stuck]
+
+
+def reset_for_retry(engine: Engine, plan_id: int) -> None:
+    """Clear a failed plan's outcome so it can run again (status ``queued``)."""
+    from sqlmodel import delete
+
+    with session_scope(engine) as session:
+        session.exec(delete(PlanSite).where(PlanSite.plan_id == plan_id))
+        plan = session.get(CheckpointPlan, plan_id)
+        plan.status, plan.error, plan.finished_at = "queued", None, None
+        plan.metrics, plan.provenance, plan.map_html = {}, {}, ""

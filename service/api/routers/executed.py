@@ -6,12 +6,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, Field, field_validator
+from pydantic import Field, field_validator
 from sqlmodel import select
 
-from service.api.deps import SecretAccess, SessionDep
+from service.api.deps import InputModel, SecretAccess, SessionDep, check_date_range
+from service.followup.promises import ActivityKind
 from service.store.crud import NotFoundError, get_or_404, import_police_events
 from service.store.db import audit
+from service.store.executed import known_settlement
 from service.store.models import ActivityRow, ExecutedActivity, PromiseRow
 
 SWEDISH_TIME = ZoneInfo("Europe/Stockholm")
@@ -19,11 +21,15 @@ SWEDISH_TIME = ZoneInfo("Europe/Stockholm")
 router = APIRouter(prefix="/api/workspaces/{municipality}/executed", tags=["utfört"])
 
 
-class ExecutedIn(BaseModel):
-    """An executed activity as a planner records it."""
+class ExecutedIn(InputModel):
+    """An executed activity as a planner records it.
 
-    kind: str = Field(default="traffic_control", max_length=40)
-    happened_at: datetime
+    ``kind`` is one of the promise vocabulary's activity kinds; ``settlement`` is kept only
+    when it is one of the municipality's settlements (else the activity is unplaced).
+    """
+
+    kind: ActivityKind = ActivityKind.traffic_control
+    happened_at: datetime = Field(description="Mellan år 2000 och 2099; utan zon: svensk tid")
     lat: float | None = Field(default=None, ge=-90, le=90)
     lon: float | None = Field(default=None, ge=-180, le=180)
     place: str = Field(default="", max_length=300)
@@ -38,7 +44,9 @@ class ExecutedIn(BaseModel):
     @classmethod
     def _swedish_time_if_naive(cls, value: datetime) -> datetime:
         # Planners type local times ("2024-05-01T21:00"); the store keeps aware datetimes.
-        return value if value.tzinfo else value.replace(tzinfo=SWEDISH_TIME)
+        aware = value if value.tzinfo else value.replace(tzinfo=SWEDISH_TIME)
+        check_date_range(value.date(), "happened_at")
+        return aware
 
 
 @router.post("", status_code=201)
@@ -53,7 +61,9 @@ def record_executed(
         activity = get_or_404(session, ActivityRow, body.activity_id, "Aktivitet")
         if session.get(PromiseRow, activity.promise_id).workspace_id != workspace.id:
             raise NotFoundError(f"Aktivitet {body.activity_id} finns inte i {municipality}.")
-    row = ExecutedActivity(workspace_id=workspace.id, source="manual", **body.model_dump())
+    fields = body.model_dump(mode="json") | {"happened_at": body.happened_at}
+    fields["settlement"] = known_settlement(workspace.municipality_code, body.settlement)
+    row = ExecutedActivity(workspace_id=workspace.id, source="manual", **fields)
     session.add(row)
     session.flush()
     audit(

@@ -8,12 +8,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from geodata.errors import InvalidInputError
-from service.api.deps import SecretAccess, SessionDep, SettingsDep
+from service.api.deps import (
+    InputModel,
+    SecretAccess,
+    SessionDep,
+    SettingsDep,
+    check_date_range,
+)
 from service.planning.field import STATUS_SV
 from service.planning.schedule import Campaign, SchedulePolicy
 from service.render.exports import (
@@ -24,6 +30,8 @@ from service.render.exports import (
     sites_gpx,
 )
 from service.store.crud import (
+    ConflictError,
+    NotFoundError,
     coverage_request,
     get_or_404,
     plan_sites,
@@ -31,14 +39,14 @@ from service.store.crud import (
     schedule_of,
 )
 from service.store.db import audit
-from service.store.jobs import run_plan_job
-from service.store.models import CheckpointPlan, Workspace
+from service.store.jobs import reset_for_retry
+from service.store.models import CheckpointPlan, PromiseRow, Workspace
 from service.store.workplace import field_events, field_sites, stored_road_layers
 
 router = APIRouter(tags=["kontrollplaner"])
 
 
-class PlanIn(BaseModel):
+class PlanIn(InputModel):
     """What to plan: K sites with a reach, on the municipality or a given area."""
 
     count: int = Field(ge=1, le=2000)
@@ -65,35 +73,80 @@ class PlanIn(BaseModel):
         return self
 
 
-class ScheduleIn(BaseModel):
-    """Spread ``count`` checkpoint events over a period at the plan's sites."""
+#: The longest schedule period (promises run one to three years).
+MAX_SCHEDULE_DAYS = 3 * 366
+
+
+class CampaignIn(InputModel):
+    """A period with extra weight, e.g. a national traffic safety week."""
+
+    name: str = Field(min_length=1, max_length=80)
+    start: date
+    end: date
+    weight: float = Field(default=3.0, ge=0.01, le=100)
+
+
+class ScheduleIn(InputModel):
+    """Spread ``count`` checkpoint events over a period at the plan's sites.
+
+    Limits: the period lies within 2000–2099 and is at most three years long; weights are
+    0 (never) or between 0.01 and 100.
+    """
 
     count: int = Field(ge=1, le=5000)
     start: date
     end: date
     seed: int = Field(default=0, ge=0, le=2**31)
     min_days_between_same_site: int = Field(default=14, ge=0, le=365)
-    month_weights: dict[int, float] = Field(default_factory=dict)
-    weekend_night_weight: float = Field(default=1.5, ge=0, le=100)
-    campaigns: list[dict[str, Any]] = Field(
-        default_factory=list, description="[{name, start, end, weight}] e.g. trafiksäkerhetsveckor"
+    month_weights: dict[int, float] = Field(
+        default_factory=dict, description="Vikt per månad 1–12 (saknad månad: 1)"
     )
-    joint_dates: list[date] = Field(default_factory=list, description="gemensamma insatser")
+    weekend_night_weight: float = Field(default=1.5, ge=0, le=100)
+    campaigns: list[CampaignIn] = Field(
+        default_factory=list, max_length=100, description="t.ex. trafiksäkerhetsveckor"
+    )
+    joint_dates: list[date] = Field(
+        default_factory=list, max_length=1000, description="gemensamma insatser"
+    )
+
+    @model_validator(mode="after")
+    def _limits(self) -> ScheduleIn:
+        for moment, name in ((self.start, "start"), (self.end, "end")):
+            check_date_range(moment, name)
+        if self.end < self.start:
+            raise ValueError("periodens slut ligger före dess start")
+        if (self.end - self.start).days + 1 > MAX_SCHEDULE_DAYS:
+            raise ValueError(f"perioden får vara högst {MAX_SCHEDULE_DAYS} dagar")
+        weights = [*self.month_weights.values(), self.weekend_night_weight]
+        if any(not 1 <= m <= 12 for m in self.month_weights):
+            raise ValueError("månadsvikter gäller månad 1–12")
+        if any(w != 0 and not 0.01 <= w <= 100 for w in weights):
+            raise ValueError("en vikt är 0 eller mellan 0,01 och 100")
+        if self.month_weights and all(
+            self.month_weights.get(m, 1.0) == 0 for m in _months(self.start, self.end)
+        ):
+            raise ValueError("alla månader i perioden har vikt 0")
+        for campaign in self.campaigns:
+            if campaign.end < campaign.start:
+                raise ValueError(f"kampanjen {campaign.name} slutar före sin start")
+        return self
 
     def policy(self) -> SchedulePolicy:
         """The library policy for these settings."""
-        if any(not 1 <= m <= 12 or w < 0 for m, w in self.month_weights.items()):
-            raise InvalidInputError("Månadsvikter gäller månad 1–12 och får inte vara negativa.")
-        try:
-            campaigns = [Campaign(**c) for c in self.campaigns]
-        except TypeError as exc:
-            raise InvalidInputError(f"Ogiltig kampanj: {exc}") from exc
         return SchedulePolicy(
             month_weights=self.month_weights,
             weekend_night_weight=self.weekend_night_weight,
-            campaigns=campaigns,
+            campaigns=[Campaign(**c.model_dump()) for c in self.campaigns],
             min_days_between_same_site=self.min_days_between_same_site,
         )
+
+
+def _months(start: date, end: date) -> set[int]:
+    months, year, month = set(), start.year, start.month
+    while (year, month) <= (end.year, end.month) and len(months) < 12:
+        months.add(month)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
 
 
 @router.post("/api/workspaces/{municipality}/plans", status_code=202)
@@ -101,7 +154,6 @@ def create_plan(
     municipality: str,
     body: PlanIn,
     request: Request,
-    background: BackgroundTasks,
     session: SessionDep,
     settings: SettingsDep,
     access: SecretAccess,
@@ -111,16 +163,46 @@ def create_plan(
     osm_path = settings.allowed_osm_file(body.osm_file)
     if body.whole_file and osm_path is None:
         raise InvalidInputError("whole_file kräver en OSM-fil (osm_file).")
+    if body.promise_id is not None:
+        promise = get_or_404(session, PromiseRow, body.promise_id, "Medborgarlöfte")
+        if promise.workspace_id != workspace.id:
+            raise NotFoundError(f"Medborgarlöfte {body.promise_id} finns inte.")
     params = body.model_dump() | {"osm_file_path": str(osm_path) if osm_path else None}
     plan = CheckpointPlan(workspace_id=workspace.id, promise_id=body.promise_id, params=params)
     session.add(plan)
     session.flush()
     audit(session, username=access.user.username, action="create", entity="plan", entity_id=plan.id)
     session.commit()
-    background.add_task(
-        run_plan_job, request.app.state.engine, plan.id, workspace.municipality_code
-    )
+    request.app.state.plan_jobs.submit(plan.id, workspace.municipality_code)
     return {"id": plan.id, "status": plan.status}
+
+
+@router.post("/api/plans/{plan_id}/retry", status_code=202)
+def retry_plan(
+    plan_id: int, request: Request, session: SessionDep, access: SecretAccess
+) -> dict[str, Any]:
+    """Run a failed plan again with the same parameters (e.g. after a restart)."""
+    plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
+    if plan.status != "failed":
+        raise ConflictError(f"Bara en misslyckad plan kan startas om (status: {plan.status}).")
+    reset_for_retry(request.app.state.engine, plan_id)
+    audit(session, username=access.user.username, action="update", entity="plan",
+          entity_id=plan_id, detail={"retry": True})  # fmt: skip
+    session.commit()
+    request.app.state.plan_jobs.submit(plan_id, access.workspace.municipality_code)
+    return {"id": plan_id, "status": "queued"}
+
+
+@router.delete("/api/plans/{plan_id}", status_code=204)
+def delete_plan(plan_id: int, session: SessionDep, access: SecretAccess) -> None:
+    """Delete a plan that is not running, with its sites and schedule."""
+    plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
+    if plan.status in ("queued", "running"):
+        raise ConflictError(f"Planen körs (status: {plan.status}); vänta tills den är klar.")
+    session.delete(plan)
+    audit(session, username=access.user.username, action="delete", entity="plan",
+          entity_id=plan_id)  # fmt: skip
+    session.commit()
 
 
 @router.get("/api/plans/{plan_id}")

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from service.api.deps import FollowUpRead, FollowUpWrite, SessionDep, SettingsDep
+from service.api.deps import FollowUpRead, FollowUpWrite, InputModel, SessionDep, SettingsDep
 from service.planning.walks import render_protocol
 from service.render.maps.assets import use_local_assets
 from service.render.maps.walk import findings_map, walk_map
@@ -20,7 +20,7 @@ from service.usecases import WalkRequest, plan_walk_for_area
 router = APIRouter(tags=["trygghetsvandringar"])
 
 
-class WalkIn(BaseModel):
+class WalkIn(InputModel):
     """Where and how long: a settlement in the municipality, or a centre and radius."""
 
     name: str = Field(default="", max_length=200)
@@ -37,7 +37,7 @@ class WalkIn(BaseModel):
     )
 
 
-class FindingIn(BaseModel):
+class FindingIn(InputModel):
     """A new finding; validated by the library model."""
 
     lat: float = Field(ge=-90, le=90)
