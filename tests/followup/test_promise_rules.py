@@ -165,3 +165,17 @@ Polisen och kommunen lovar att:
     # synthetic
     promise = parse_promise(text, kommun="Ödeshög")
     assert [a.kind for a in promise.activities] == [K.traffic_control]
+
+
+def test_elaborating_sentences_and_subjects_without_a_known_verb() -> None:
+    text = """Medborgarlöftet 2016
+
+Polisen och kommunen åtar sig att:
+ • Polisen och kommunen genomför i januari gemensamma informationsmöten. Mötena riktas till alla.
+ • Polisen och kommunen offentliggör medborgarlöftet via hemsidor.
+"""
+    # synthetic: "Mötena riktas ..." elaborates the meetings; the subject is read without a
+    # verb from the lexicon's list ("offentliggör")
+    first, second = parse_promise(text, kommun="Malung-Sälen").activities
+    assert (first.kind, first.responsible) == (K.information_campaign, "both")
+    assert (second.kind, second.responsible) == (K.other, "both")

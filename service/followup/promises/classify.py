@@ -285,6 +285,12 @@ def parties(text: str, lex: Lexicon) -> Responsible | None:
     return None
 
 
+_PARTY_WORD = r"(?:polisen|polis|kommunen|kommun|lpo|lokalpolisområdet?|vi)"
+_SUBJECT = re.compile(
+    rf"^\s*(?:[\wåäö]+\s+){{0,2}}?{_PARTY_WORD}(?:\s+(?-i:[A-ZÅÄÖ])[\wåäö]*)?"
+    rf"(?:\s*(?:,|och|samt|tillsammans med)\s+(?:[\wåäö]+\s+){{0,2}}?{_PARTY_WORD})*\b",
+    re.IGNORECASE,
+)
 _STRONG_JOINT = re.compile(r"\b(samverkan|tillsammans)\b", re.IGNORECASE)
 
 
@@ -309,7 +315,12 @@ def responsible(
         if who:
             return who, f"parentes: '{m.group(0).strip()}'"
     verb = lex.verbs.search(text)
-    subject = text[: verb.start()] if verb and verb.start() <= 80 else " ".join(text.split()[:2])
+    if verb and verb.start() <= 80:
+        subject = text[: verb.start()]
+    elif lead := _SUBJECT.match(text):
+        subject = lead.group()  # "Polisen och kommunen offentliggör ..."
+    else:
+        subject = " ".join(text.split()[:2])
     who = parties(subject, lex)
     if who is None and re.search(r"\bvi\b", text, re.IGNORECASE):
         return page, "'vi' = sidans parter"

@@ -151,7 +151,10 @@ def _item(block: Block, ctx: _Context, children: list[Block], lone: bool) -> Non
     for i, (s, e) in enumerate(spans):
         sentence = collapse(text[s:e])
         source = text[s:e] if len(spans) > 1 else text[block.start : block.end]
-        need = first if i == 0 else "kind"
+        # A later sentence names a new activity only strongly, or weakly as the means of the
+        # item ("Det gör vi genom att informera"): "Mötena riktas till ..." elaborates.
+        framed = cl.commitment_at(sentence, ctx.lex) is not None or " genom " in sentence
+        need = first if i == 0 else ("kind" if framed else "specific")
         acts = _activities(
             source, sentence, ctx, block.prefix, need, whole=block.text, lone=lone and i == 0
         )
