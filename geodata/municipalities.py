@@ -651,3 +651,12 @@ def find_settlement(municipality: str | int | Municipality, name: str) -> pd.Ser
             f"{name} ligger inte i {m.label}.{_suggestions(key, names.tolist())}"
         )
     return hits.iloc[0]
+
+
+def municipality_at(point: shapely.Point, crs: object = METRIC_CRS) -> Municipality | None:
+    """The kommun whose SCB boundary holds ``point`` (in ``crs``), None outside Sweden."""
+    boundaries = _scb_boundaries()
+    if crs != METRIC_CRS:
+        point = gpd.GeoSeries([point], crs=crs).to_crs(METRIC_CRS).iloc[0]
+    hit = boundaries.index[boundaries.covers(point)]
+    return find_municipality(str(hit[0])) if len(hit) else None

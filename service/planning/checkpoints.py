@@ -9,6 +9,7 @@ then 1-swap local search (heuristic), or a HiGHS integer program (exact).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,13 +24,18 @@ from geodata.area import Area
 from geodata.errors import InfeasibleError, InvalidInputError
 from geodata.network import ROAD_CLASS_RANK, Locations, Network, base_class, nearest_edges
 from geodata.osm.tags import kind_name
-from service.planning.distances import (
+from service.planning.bound import Certificate, lagrangian_boundfrom service.planning.distances import (
     DemandPieces,
     DistanceGraph,
     demand_pieces,
     settlement_pieces,
 )
+from service.planning.spread import default_min_separation, improve_spread, spread_cost
 
+#: ``--objective`` choices: lexicographic coverage-then-spread, or coverage only (baseline).
+OBJECTIVES = ("spread", "coverage")
+#: Seconds the Lagrangian bound may take (it stops earlier once it meets the plan).
+DEFAULT_BOUND_SECONDS = 4.0
 #: Feature kinds that make a good place to stop traffic, best first, with their Swedish reason.
 PREFERRED_FEATURES = {
     kind: kind_name(kind) for kind in ("rest_area", "parking", "fuel", "bus_stop")
@@ -381,6 +387,13 @@ class CoverageProblem:
         distance), or None.
     reaches
         Boolean csr candidates × required settlements, or None.
+    distance
+        Candidates × pieces network distances within the radius (same pattern as
+        ``coverage``), for the spread stage (:mod:`service.planning.spread`); None skips it.
+    radius
+        The radius in the units of ``distance`` (the spread objective's cap).
+    xy
+        Candidate coordinates (metric CRS), for the spread stage's move neighbourhoods.
     """
 
     coverage: sparse.csr_array
@@ -388,6 +401,9 @@ class CoverageProblem:
     fixed: np.ndarray
     neighbours: sparse.csr_array | None = None
     reaches: sparse.csr_array | None = None
+    distance: sparse.csr_array | None = None
+    radius: float | None = None
+    xy: np.ndarray | None = None
 
     @property
     def n_candidates(self) -> int:
@@ -404,13 +420,21 @@ class CoverageProblem:
 
 @dataclass
 class Solution:
-    """Chosen candidate indices and the weighted demand they cover."""
+    """Chosen candidate indices and the weighted demand they cover.
+
+    ``bound`` is HiGHS's dual bound (exact mode); ``certificate`` the Lagrangian bound of
+    :mod:`service.planning.bound`; ``spread_cost`` the second-stage objective (capped
+    distance sum) and ``spread_moves`` how many sites the spread stage moved.
+    """
 
     selected: np.ndarray
     objective: float
     method: str
     bound: float | None = None
     unreached_settlements: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=int))
+    certificate: Certificate | None = None
+    spread_cost: float | None = None
+    spread_moves: int = 0
 
 
 class MaximalCovering:
@@ -448,14 +472,69 @@ class MaximalCovering:
     # -- public -----------------------------------------------------------------------
 
     def solve(
-        self, method: str = "heuristic", seed: int = 0, time_limit: float | None = None
+        self,
+        method: str = "heuristic",
+        seed: int = 0,
+        time_limit: float | None = None,
+        bound_seconds: float | None = DEFAULT_BOUND_SECONDS,
+        progress: Callable[[str], None] | None = None,
     ) -> Solution:
-        """Solve with ``heuristic`` (greedy + swaps) or ``exact`` (HiGHS MIP)."""
+        """Solve with ``heuristic`` (greedy + swaps) or ``exact`` (HiGHS MIP), then certify.
+
+        Both methods end with the spread stage (:func:`~service.planning.spread.improve_spread`)
+        when the problem carries distances. ``bound_seconds`` limits the Lagrangian bound
+        (None: no certificate); ``progress`` receives the exact mode's progress lines.
+        """
         if method == "heuristic":
-            return self._heuristic(np.random.default_rng(seed), time_limit)
-        if method == "exact":
-            return self._exact(time_limit)
-        raise ValueError(f"unknown method {method!r}")
+            solution = self._heuristic(np.random.default_rng(seed), time_limit)
+        elif method == "exact":
+            solution = self._exact(time_limit, progress, np.random.default_rng(seed))
+        else:
+            raise ValueError(f"unknown method {method!r}")
+        if bound_seconds is not None:
+            solution.certificate = self.certify(
+                solution.selected, solution.objective, bound_seconds, solution.bound
+            )
+        return solution
+
+    def certify(
+        self,
+        selected: np.ndarray,
+        objective: float,
+        seconds: float = DEFAULT_BOUND_SECONDS,
+        known_bound: float | None = None,
+    ) -> Certificate:
+        """An upper bound on the covered demand of any plan with this K and these candidates.
+
+        The least of: the Lagrangian bound on the merged rows
+        (:func:`~service.planning.bound.lagrangian_bound`), the greedy bound (the plan plus
+        the K largest marginal gains left, valid by submodularity), all coverable demand, and
+        ``known_bound`` (HiGHS's dual bound in exact mode).
+        """
+        p = self.problem
+        rows, weights = self.aggregated_rows()
+        hit = np.zeros(self.cov.shape[1], dtype=bool)
+        hit[self.cov[np.asarray(selected, dtype=np.int64)].indices] = True
+        gains = np.asarray(self.cov @ (p.weight * ~hit), dtype=float)
+        gains[p.fixed] = 0.0
+        pick = self.k - int(p.fixed.sum())
+        greedy = objective + float(np.sort(gains)[::-1][:pick].sum())
+        cheap = min(greedy, float(weights.sum()), known_bound or np.inf)
+        if cheap <= objective * (1 + 1e-6):  # nothing left to prove
+            return Certificate(max(cheap, objective), objective, 0, 0.0)
+        cert = lagrangian_bound(rows, weights, self.k, p.fixed, objective, selected, seconds)
+        cert.bound = max(min(cert.bound, cheap), objective)
+        return cert
+
+    def _spread(
+        self, state: _State, rng: np.random.Generator, deadline: float | None
+    ) -> tuple[float | None, int]:
+        """Run the spread stage on ``state`` if the problem carries distances."""
+        p = self.problem
+        if p.distance is None or p.radius is None or p.xy is None:
+            return None, 0
+        moves = improve_spread(state, p.distance, p.radius, p.xy, rng, deadline)
+        return spread_cost(p.distance, state.w, np.flatnonzero(state.chosen), p.radius), moves
 
     # -- heuristic ----------------------------------------------------------------------
 
@@ -502,12 +581,16 @@ class MaximalCovering:
                 best, snapshot = value, state.snapshot()
             else:
                 state.restore(snapshot)
+        deadline = None if time_limit is None else start + time_limit
+        cost, moves = self._spread(state, rng, deadline)
         selected = np.flatnonzero(state.chosen)
         missed = unreachable
         if reach is not None and (state.reached == 0).any():
             reachable_ids = np.flatnonzero(np.asarray(p.reaches.sum(axis=0)).ravel() > 0)
             missed = np.sort(np.concatenate([unreachable, reachable_ids[state.reached == 0]]))
-        return Solution(selected, p.objective(selected), "heuristic", None, missed)
+        return Solution(
+            selected, p.objective(selected), "heuristic", None, missed, None, cost, moves
+        )
 
     # -- exact ----------------------------------------------------------------------------
 
@@ -536,8 +619,22 @@ class MaximalCovering:
         _, rep = np.unique(group, return_index=True)
         return cov_t[live[rep]], weights
 
-    def _exact(self, time_limit: float | None) -> Solution:
+    def _exact(
+        self,
+        time_limit: float | None,
+        progress: Callable[[str], None] | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> Solution:
+        """HiGHS on the merged rows, started from the heuristic's plan, then the spread stage.
+
+        The first stage (covered demand) is solved by branch and bound within ``time_limit``
+        seconds; the second (spread) keeps that coverage and runs the same move search as the
+        heuristic, starting from HiGHS's plan.
+        """
         import highspy
+
+        rng = rng if rng is not None else np.random.default_rng(0)
+        start_plan = self._heuristic(rng, None).selected
 
         p = self.problem
         n = p.n_candidates
@@ -601,6 +698,13 @@ class MaximalCovering:
             a.indices.astype(np.int32),
             a.data.astype(float),
         )
+        start = np.zeros(n + m)
+        start[start_plan] = 1.0
+        hit = np.asarray(rows[:, start_plan].sum(axis=1)).ravel() > 0
+        start[n:] = hit
+        h.setSolution(_highs_start(highspy, start))
+        clock = time.perf_counter()
+        _watch(h, progress, clock)
         h.run()
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
@@ -613,7 +717,47 @@ class MaximalCovering:
             raise InfeasibleError("HiGHS hittade ingen lösning inom tidsgränsen.")
         selected = np.flatnonzero(sol[:n] > 0.5)
         bound = float(h.getInfo().mip_dual_bound)
-        return Solution(selected, p.objective(selected), "exact", bound, unreachable)
+        if progress is not None:
+            progress(
+                f"HiGHS klar efter {time.perf_counter() - clock:.0f} s: bästa plan "
+                f"{p.objective(selected) / 1000:.1f}, övre gräns {bound / 1000:.1f}."
+            )
+        state = _State(self, p.weight.astype(float), reach)
+        for c in selected:
+            state.add(int(c))
+        cost, moves = self._spread(state, rng, None)
+        selected = np.flatnonzero(state.chosen)
+        return Solution(
+            selected, p.objective(selected), "exact", bound, unreachable, None, cost, moves
+        )
+
+
+def _highs_start(highspy: Any, values: np.ndarray) -> Any:
+    """A HiGHS solution object holding ``values`` as the starting column values."""
+    sol = highspy.HighsSolution()
+    sol.col_value = list(map(float, values))
+    sol.value_valid = True
+    return sol
+
+
+def _watch(h: Any, progress: Callable[[str], None] | None, clock: float) -> None:
+    """Report HiGHS's incumbent, bound and time to ``progress`` at most every 5 s."""
+    if progress is None:
+        return
+    last = [-10.0]
+
+    def report(event: Any) -> None:
+        now = time.perf_counter() - clock
+        if now - last[0] < 5.0:
+            return
+        last[0] = now
+        out = event.data_out
+        progress(
+            f"{now:.0f} s: bästa plan {out.mip_primal_bound / 1000:.1f}, "
+            f"övre gräns {out.mip_dual_bound / 1000:.1f} (glapp {100 * out.mip_gap:.1f} %)"
+        )
+
+    h.cbMipInterrupt.subscribe(report)
 
 
 class _State:
@@ -794,6 +938,9 @@ def plan_checkpoints(
     area: Area | None = None,
     time_limit: float | None = None,
     roads: Network | None = None,
+    bound_seconds: float | None = DEFAULT_BOUND_SECONDS,
+    progress: Callable[[str], None] | None = None,
+    objective: str = "spread",
 ) -> CheckpointPlan:
     """Plan ``k`` checkpoints spread over the network's area.
 
@@ -814,7 +961,9 @@ def plan_checkpoints(
         Polygon (WGS 84 shapely geometry or :class:`Area`) where no new site may go.
     min_separation
         Minimum straight-line distance between chosen sites (m); fixed sites are exempt
-        among themselves.
+        among themselves. None: the default rule of
+        :func:`~service.planning.spread.default_min_separation` (a third of the radius);
+        0 turns it off.
     weighting
         ``length``, ``class`` or ``population``.
     settlements, population_threshold
@@ -825,7 +974,21 @@ def plan_checkpoints(
     roads
         The drivable network of the same area, so terrain candidates where a trail meets a
         road are recognised (ignored for road planning).
+    time_limit
+        Seconds the optimiser may take (exact mode: HiGHS's limit).
+    bound_seconds
+        Seconds the certificate's Lagrangian bound may take (None: no certificate).
+    progress
+        Receives progress lines (exact mode).
+    objective
+        ``spread`` (default): covered demand first, then the spread stage, with the default
+        minimum separation. ``coverage``: covered demand only and no default separation (the
+        algorithm before the spread stage, kept as a baseline).
     """
+    if objective not in OBJECTIVES:
+        raise InvalidInputError(
+            f"Okänt mål {objective!r}; välj {' eller '.join(OBJECTIVES)} (--objective)."
+        )
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     if radius is None or not np.isfinite(radius) or radius <= 0:
@@ -858,13 +1021,16 @@ def plan_checkpoints(
 
     t1 = time.perf_counter()
     loc = Locations(cands["edge"].to_numpy(np.int64), cands["fraction"].to_numpy(float))
-    coverage = graph.within(loc, pieces.locations, radius)
+    distance = graph.within(loc, pieces.locations, radius, distances=True)
+    coverage = distance.astype(bool)
     timings["network"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
     weight = demand_weights(network, pieces, weighting, settlements)
+    if min_separation is None:
+        min_separation = default_min_separation(radius, mode) if objective == "spread" else 0.0
     neighbours = None
-    if min_separation:
+    if min_separation > 0:
         neighbours = separation_pairs(cands.geometry.to_numpy(), float(min_separation))
     reaches = None
     req = None
@@ -874,8 +1040,14 @@ def plan_checkpoints(
             member = settlement_pieces(network, pieces, req).astype(np.float64)
             reaches = (coverage.astype(np.float64) @ member) > 0
             reaches = sparse.csr_array(reaches)
-    problem = CoverageProblem(coverage, weight, cands["fixed"].to_numpy(bool), neighbours, reaches)
-    solution = MaximalCovering(problem, k).solve(method, seed=seed, time_limit=time_limit)
+    xy = shapely.get_coordinates(cands.geometry.to_numpy())
+    problem = CoverageProblem(
+        coverage, weight, cands["fixed"].to_numpy(bool), neighbours, reaches,
+        distance if objective == "spread" else None, radius, xy,
+    )  # fmt: skip
+    solution = MaximalCovering(problem, k).solve(
+        method, seed=seed, time_limit=time_limit, bound_seconds=bound_seconds, progress=progress
+    )
     timings["optimise"] = time.perf_counter() - t2
 
     sites = cands.iloc[solution.selected].copy()

@@ -11,6 +11,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import shapely
 
 from geodata.errors import InvalidInputError
 from geodata.network import Network, nearest_edges
@@ -20,6 +21,15 @@ from service.planning.distances import (
     demand_pieces,
     settlement_pieces,
 )
+
+def _min_site_distance(points: np.ndarray) -> float | None:
+    """The smallest straight-line distance between two sites (km), None for one site."""
+    if len(points) < 2:
+        return None
+    tree = shapely.STRtree(points)
+    (a, b), d = tree.query_nearest(points, return_distance=True, exclusive=True)
+    return float(d.min()) / 1000.0 if len(d) else 0.0
+
 
 #: Sites farther than this from the drivable network are not counted (m).
 SITE_SNAP_M = 500.0
@@ -60,8 +70,12 @@ def spread_metrics(
         ``largest_gap_km`` (the longest network distance from any road piece to its nearest
         site, over pieces some site can reach), ``road_km_unreachable`` (road in components
         with no site: left out of the gap and counted here instead), ``sites_used``,
-        ``road_km_per_site_mean`` and ``road_km_per_site_cv`` (nearest-site assignment).
-        Population figures are None without settlements.
+        ``road_km_per_site_mean`` and ``road_km_per_site_cv`` (nearest-site assignment),
+        ``road_km_per_site_min`` / ``_median`` / ``_max`` (the same assignment),
+        ``mean_distance_km`` (road-length-weighted mean network distance from a road piece to
+        its nearest site, over pieces some site can reach) and ``min_site_distance_km``
+        (smallest straight-line distance between two sites). Each key is explained in
+        Swedish in ``EXPLANATIONS``. Population figures are None without settlements.
     """
     if radius <= 0:
         raise InvalidInputError("Radien måste vara större än 0.")
@@ -84,6 +98,11 @@ def spread_metrics(
         "sites_used": len(loc),
         "road_km_per_site_mean": 0.0,
         "road_km_per_site_cv": None,
+        "road_km_per_site_min": None,
+        "road_km_per_site_median": None,
+        "road_km_per_site_max": None,
+        "mean_distance_km": None,
+        "min_site_distance_km": None,
     }
     if len(loc) == 0:
         if settlements is not None:
@@ -111,6 +130,14 @@ def spread_metrics(
         road_km_unreachable=float(length[~reachable].sum()) / 1000.0,
         road_km_per_site_mean=mean,
         road_km_per_site_cv=float(per_site_km.std() / mean) if mean > 0 else None,
+        road_km_per_site_min=float(per_site_km.min()),
+        road_km_per_site_median=float(np.median(per_site_km)),
+        road_km_per_site_max=float(per_site_km.max()),
+        mean_distance_km=float(length[reachable] @ dist_m[reachable] / length[reachable].sum())
+        / 1000.0
+        if reachable.any()
+        else None,
+        min_site_distance_km=_min_site_distance(loc.points(network)),
     )
     if settlements is not None:
         if len(settlements):

@@ -134,8 +134,13 @@ class DistanceGraph:
         who = np.where(np.isfinite(best), who, -1)
         return best, who
 
-    def within(self, sources: Locations, targets: Locations, radius: float) -> sparse.csr_array:
+    def within(
+        self, sources: Locations, targets: Locations, radius: float, distances: bool = False
+    ) -> sparse.csr_array:
         """Boolean sparse matrix sources × targets: network distance ≤ ``radius``.
+
+        With ``distances=True`` the matrix holds the network distances instead (float32; a
+        source standing exactly on a target is stored as 1e-3, so no reached pair is dropped).
 
         Sources are processed in spatial tiles; each tile runs Dijkstra on the subgraph of
         nodes within ``radius`` (straight line, a lower bound on network distance) of the
@@ -175,6 +180,7 @@ class DistanceGraph:
         to_local = np.full(n, -1, dtype=np.int64)
         rows_out: list[np.ndarray] = []
         cols_out: list[np.ndarray] = []
+        vals_out: list[np.ndarray] = []
         for group in groups:
             lo = src_xy[group].min(axis=0) - reach
             hi = src_xy[group].max(axis=0) + reach
@@ -203,8 +209,12 @@ class DistanceGraph:
             to_local[local] = -1
             rows_out.append(group[rr[ok]])
             cols_out.append(inc_target[k][ok])
+            if distances:
+                vals_out.append(total[ok])
         rows = np.concatenate(rows_out)
         cols = np.concatenate(cols_out)
+        if distances:
+            return self._distance_matrix(sources, targets, radius, rows, cols, vals_out)
         # Pairs are unique: build the csr by a stable counting sort, no duplicate summing.
         order = np.argsort(rows, kind="stable")
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_src))])
@@ -219,6 +229,34 @@ class DistanceGraph:
             (np.ones(ok.sum(), dtype=bool), (s_idx[ok], t_idx[ok])), shape=(n_src, n_t)
         )
         return (mat + same).astype(bool).tocsr()
+
+    def _distance_matrix(
+        self,
+        sources: Locations,
+        targets: Locations,
+        radius: float,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        vals_out: list[np.ndarray],
+    ) -> sparse.csr_array:
+        """The float32 distance form of :meth:`within`: shortest of graph and same-edge paths."""
+        n_src, n_t = len(sources), len(targets)
+        # Stored as slack (radius + 1 - distance) so the elementwise maximum of the graph and
+        # same-edge matrices is the shorter distance, and a missing entry (0) never wins.
+        top = radius + 1.0
+        order = np.argsort(rows, kind="stable")
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_src))])
+        slack = top - np.concatenate(vals_out)[order]
+        mat = sparse.csr_array((slack, cols[order], indptr), shape=(n_src, n_t))
+        s_idx, t_idx = _same_edge_pairs(sources.edge, targets.edge)
+        direct = np.abs(sources.fraction[s_idx] - targets.fraction[t_idx])
+        direct = direct * self.weight[targets.edge][t_idx]
+        ok = direct <= radius
+        same = sparse.csr_array((top - direct[ok], (s_idx[ok], t_idx[ok])), shape=(n_src, n_t))
+        out = mat.maximum(same).tocsr()
+        out.sort_indices()
+        out.data = np.maximum(top - out.data, 1e-3).astype(np.float32)
+        return out
 
     def _local_graph(self, local: np.ndarray, sources: Locations) -> sparse.csr_array:
         """Subgraph on ``local`` nodes plus one virtual node per source."""
