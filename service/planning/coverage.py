@@ -31,6 +31,55 @@ def _min_site_distance(points: np.ndarray) -> float | None:
     return float(d.min()) / 1000.0 if len(d) else 0.0
 
 
+#: One Swedish line per figure, shown beside it in the CLI, the JSON, the map panel and the
+#: planner pages. Keys are those of :func:`spread_metrics` plus the plan's certificate
+#: (``upper_bound``, ``gap``) and risk share (``risk_share``).
+EXPLANATIONS: dict[str, str] = {
+    "road_km_total": "Vägnätets längd i området, alla vägar i planeringsunderlaget.",
+    "road_km_covered": (
+        "Väg som ligger inom räckvidden från minst en kontroll, mätt längs vägnätet."
+    ),
+    "share_road_km_covered": "Andel av vägnätet som ligger inom räckvidden från någon kontroll.",
+    "share_population_covered": (
+        "Andel av tätorternas invånare som bor i en ort med någon väg inom räckvidd."
+    ),
+    "settlements_reached": "Tätorter med minst en väg inom räckvidd (inom 200 m från orten).",
+    "settlements_total": "Tätorter i området.",
+    "largest_gap_km": (
+        "Största lucka: längsta vägen från en vägbit till närmaste kontroll, längs vägnätet."
+    ),
+    "road_km_unreachable": (
+        "Väg utan förbindelse med någon kontroll (t.ex. en ö utan bro); räknas inte i luckan."
+    ),
+    "sites_used": "Kontroller som ligger på vägnätet.",
+    "road_km_per_site_mean": (
+        "Vägkilometer per kontroll i medel, när varje vägbit räknas till närmaste kontroll."
+    ),
+    "road_km_per_site_cv": (
+        "Spridning (CV): hur olika mycket väg kontrollerna ansvarar för; 0 är helt jämnt, "
+        "över 0,5 ojämnt."
+    ),
+    "road_km_per_site": (
+        "Vägkilometer per kontroll, minst / median / störst: väg närmare den kontrollen än "
+        "någon annan; stora skillnader betyder ojämn spridning."
+    ),
+    "mean_distance_km": (
+        "Medelavstånd längs vägnätet från en vägbit till närmaste kontroll; lägre betyder "
+        "bättre utspridda kontroller."
+    ),
+    "min_site_distance_km": "Kortaste fågelvägsavstånd mellan två kontroller.",
+    "upper_bound": (
+        "Övre gräns: ingen plan med samma antal kontroller, räckvidd och kandidatplatser kan "
+        "täcka mer."
+    ),
+    "gap": "Hur långt planen som mest ligger från bästa möjliga täckning (bevisat).",
+    "risk_share": (
+        "Andel av Polisens trafikolyckor, rattfylleri och trafikbrott i perioden, placerade "
+        "på vägarna, som ligger inom räckvidd från någon kontroll."
+    ),
+}
+
+
 #: Sites farther than this from the drivable network are not counted (m).
 SITE_SNAP_M = 500.0
 

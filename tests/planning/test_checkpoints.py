@@ -22,6 +22,8 @@ from service.planning.checkpoints import (
     eligible_edges,
     plan_checkpoints,
 )
+from service.planning.coverage import spread_metrics
+from service.planning.spread import default_min_separation
 from tests.conftest import OSLO, RHEIN_NECKAR
 from tests.conftest import run_cli as _cli
 
@@ -79,11 +81,19 @@ def test_same_seed_same_plan(oslo, oslo_plan) -> None:
 
 def test_heuristic_matches_exact_on_real_oslo(oslo_plan) -> None:
     plan = oslo_plan
-    problem = CoverageProblem(plan.coverage, plan.weight, plan.candidates["fixed"].to_numpy())
-    model = MaximalCovering(problem, 15)
-    exact = model.solve("exact")
+    # The same model as the plan: the default separation (a third of the radius) included.
+    separation = _neighbours(plan, default_min_separation(1500.0))
+    fixed = plan.candidates["fixed"].to_numpy()
+    problem = CoverageProblem(plan.coverage, plan.weight, fixed, neighbours=separation)
+    exact = MaximalCovering(problem, 15).solve("exact", bound_seconds=None)
     assert exact.objective >= plan.solution.objective - 1e-6
     assert plan.solution.objective >= 0.995 * exact.objective
+    # The certificate bounds every plan of 15 of these candidates, separated or not.
+    model = MaximalCovering(CoverageProblem(plan.coverage, plan.weight, fixed), 15)
+    optimum = model.solve("exact", bound_seconds=None).objective
+    cert = plan.solution.certificate
+    assert cert.bound >= optimum - 1e-6
+    assert cert.gap == pytest.approx((cert.bound - plan.solution.objective) / cert.bound)
     rows, weights = model.aggregated_rows()
     coverable = np.asarray(plan.coverage.sum(axis=0)).ravel() > 0
     assert rows.shape[0] < coverable.sum()  # aggregation merges identical columns
@@ -101,6 +111,11 @@ def test_heuristic_matches_exact_on_heidelberg(heidelberg) -> None:
     exact = MaximalCovering(problem, 8).solve("exact")
     assert plan.solution.objective >= 0.995 * exact.objective
     assert exact.objective >= plan.solution.objective - 1e-6
+    # Never below the proven optimum of the unseparated model either.
+    free = CoverageProblem(plan.coverage, plan.weight, plan.candidates["fixed"].to_numpy())
+    optimum = MaximalCovering(free, 8).solve("exact", bound_seconds=None).objective
+    assert plan.solution.certificate.bound >= optimum - 1e-6
+    assert exact.certificate.bound >= optimum - 1e-6
 
 
 def _neighbours(plan, distance):
@@ -237,3 +252,52 @@ def test_cli_bad_input_exits_non_zero(monkeypatch, capsys, tmp_path) -> None:
     sea.write_text(json.dumps(shapely.geometry.mapping(shapely.box(10.60, 59.70, 10.62, 59.71))))
     code, _, err = _cli(monkeypatch, capsys, "--boundary", str(sea), *base, "--count", "1")
     assert code != 0 and "Fel:" in err
+
+
+# --------------------------------------------------------------------------- issue 14
+
+
+def _spread_figures(plan) -> dict:
+    return spread_metrics(plan.network, plan.sites, plan.radius, pieces=plan.pieces)
+
+
+@pytest.fixture(scope="module")
+def oslo_readme(oslo):
+    """The README's Oslo example (K 20, R 3 km): default plan and the coverage-only baseline."""
+    net, feats = oslo
+    spread = plan_checkpoints(net, 20, 3000.0, features=feats)
+    baseline = plan_checkpoints(net, 20, 3000.0, features=feats, objective="coverage")
+    return spread, baseline
+
+
+def test_oslo_readme_example_is_spread(oslo_readme) -> None:
+    spread, baseline = oslo_readme
+    new, old = _spread_figures(spread), _spread_figures(baseline)
+    assert new["road_km_covered"] >= 0.995 * old["road_km_covered"]
+    assert spread.solution.objective >= baseline.solution.objective - 1e-6  # never lower
+    assert new["min_site_distance_km"] >= 1.0
+    assert old["min_site_distance_km"] < 1.0  # the baseline crowds two sites
+    assert new["mean_distance_km"] <= 0.9 * old["mean_distance_km"]
+    assert new["road_km_per_site_min"] > old["road_km_per_site_min"]
+
+
+def test_min_separation_zero_turns_the_default_off(oslo) -> None:
+    net, feats = oslo
+    off = plan_checkpoints(net, 20, 3000.0, features=feats, min_separation=0)
+    assert off.solution.spread_cost is not None  # still the spread stage
+    on = plan_checkpoints(net, 20, 3000.0, features=feats)
+    assert default_min_separation(3000.0) == pytest.approx(1000.0)
+    assert default_min_separation(300.0, "time") == pytest.approx(300.0 * 50 / 3.6 / 3)
+    assert off.solution.spread_cost <= on.solution.spread_cost + 1e-6  # fewer rules, no worse
+
+
+def test_heidelberg_spread_and_exact_sites_all_cover_road(heidelberg) -> None:
+    spread = plan_checkpoints(heidelberg, 8, 1000.0)
+    baseline = plan_checkpoints(heidelberg, 8, 1000.0, objective="coverage")
+    new, old = _spread_figures(spread), _spread_figures(baseline)
+    assert spread.solution.objective >= baseline.solution.objective * 0.995
+    assert new["min_site_distance_km"] >= 1000.0 / 3 / 1000
+    assert new["mean_distance_km"] <= old["mean_distance_km"] + 1e-9
+    exact = plan_checkpoints(heidelberg, 8, 1000.0, method="exact", time_limit=60)
+    assert exact.solution.objective >= spread.solution.objective - 1e-6
+    assert (exact.sites["road_km_covered"] >= 1.0).all()
