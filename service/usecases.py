@@ -21,11 +21,12 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from geodata import WGS84
@@ -37,11 +38,14 @@ from service.planning.checkpoints import (
     EMPTY_NETWORK_MESSAGE,
     NETWORK_CHOICES,
     TERRAIN_KINDS,
+    WEIGHTINGS,
     CheckpointPlan,
     plan_checkpoints,
     read_points,
 )
-from service.planning.coverage import spread_metrics
+from service.planning.coverage import EXPLANATIONS, spread_metrics
+from service.planning.distances import demand_pieces
+from service.planning.risk import DEFAULT_RISK_WEIGHT, DEFAULT_VENUE_WEIGHT, risk_demand
 from service.planning.rounds import Round, plan_round
 from service.planning.walks import (
     WalkRoute,
@@ -65,7 +69,14 @@ SUMMARY_METRICS = (
     "settlements_reached",
     "settlements_total",
     "largest_gap_km",
+    "road_km_per_site_min",
+    "road_km_per_site_median",
+    "road_km_per_site_max",
+    "mean_distance_km",
+    "min_site_distance_km",
 )
+#: Default time limit of the exact mode (s).
+DEFAULT_TIME_LIMIT_S = 120.0
 
 
 def _report(progress: Progress | None, message: str) -> None:
@@ -97,11 +108,16 @@ class SpreadMetrics:
     sites_used: int
     road_km_per_site_mean: float
     road_km_per_site_cv: float | None
+    road_km_per_site_min: float | None = None
+    road_km_per_site_median: float | None = None
+    road_km_per_site_max: float | None = None
+    mean_distance_km: float | None = None
+    min_site_distance_km: float | None = None
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> SpreadMetrics:
         """From the mapping :func:`~coverage.spread_metrics` returns."""
-        return cls(**{f.name: values[f.name] for f in fields(cls)})
+        return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
 
     def to_dict(self) -> dict[str, Any]:
         """Plain mapping (maps and stored plans read it)."""
@@ -128,7 +144,11 @@ class CheckpointRequest(_Request):
 
     ``boundary`` is a GeoJSON file or mapping; exactly one of ``radius_km`` and
     ``radius_min`` gives each checkpoint's reach. ``network`` is ``road``, ``snowmobile`` or
-    ``track``.
+    ``track``. ``objective`` is ``spread`` (coverage, then spread) or ``coverage`` (the
+    coverage-only baseline); ``min_separation_km`` None means the default rule, 0 none.
+    ``weighting="risk"`` uses Polisen's notices since ``events_since`` (default three years
+    back) mixed with length by ``risk_weight`` (see :mod:`service.planning.risk`).
+    ``time_limit`` (s) bounds the optimiser (exact mode: default 120 s).
     """
 
     kommun: str | None = None
@@ -146,6 +166,11 @@ class CheckpointRequest(_Request):
     seed: int = 0
     population_threshold: float | None = DEFAULT_POPULATION_THRESHOLD
     network: str = "road"
+    objective: str = "spread"
+    time_limit: float | None = None
+    risk_weight: float = DEFAULT_RISK_WEIGHT
+    venue_weight: float = DEFAULT_VENUE_WEIGHT
+    events_since: date | None = None
 
 
 @dataclass(frozen=True)
@@ -179,11 +204,53 @@ class CheckpointResult:
             for row in self.plan.sites.to_crs(WGS84).itertuples()
         ]
 
+    def certificate(self) -> dict[str, Any] | None:
+        """The plan's proven distance from the best possible coverage (see ``bound``)."""
+        from service.render.format import percent
+
+        cert = self.plan.solution.certificate
+        if cert is None:
+            return None
+        plain = np.allclose(self.plan.weight, self.plan.pieces.length)
+        return {
+            "unit": "km" if plain else "viktade km",
+            "covered": round(cert.objective / 1000.0, 3),
+            "upper_bound": round(cert.bound / 1000.0, 3),
+            "gap": round(cert.gap, 6),
+            "text": f"högst {percent(cert.gap)} från bästa möjliga",
+            "seconds": round(cert.seconds, 3),
+        }
+
+    def risk(self) -> dict[str, Any] | None:
+        """The share of traffic notices within reach, and how many could be placed."""
+        risk = self.plan.risk
+        if risk is None:
+            return None
+        return {
+            "label": risk.label,
+            "share": self.plan.risk_share,
+            "municipality": risk.municipality,
+            "since": risk.since.isoformat(),
+            "until": risk.until.isoformat(),
+            "notices": risk.total,
+            "placed": risk.placed,
+            "unplaced": risk.unplaced,
+            "outside_network": risk.outside,
+        }
+
     def to_json(self) -> dict[str, Any]:
         """The object ``loftesplan checkpoints --json`` prints."""
+        metrics = self.metrics.summary()
+        keys = [*metrics, "upper_bound", "gap"] + (["risk_share"] if self.plan.risk else [])
+        explained = {k: EXPLANATIONS[k] for k in keys if k in EXPLANATIONS}
+        for k in ("road_km_per_site_min", "road_km_per_site_median", "road_km_per_site_max"):
+            explained[k] = EXPLANATIONS["road_km_per_site"]
         return {
             "sites": self.sites(),
-            "metrics": self.metrics.summary(),
+            "metrics": metrics,
+            "certificate": self.certificate(),
+            "risk": self.risk(),
+            "explanations": explained,
             "timings_s": {k: round(v, 3) for k, v in asdict(self.timings).items()},
         }
 
@@ -212,6 +279,17 @@ def _check_checkpoint_request(request: CheckpointRequest) -> tuple[str, str, flo
         )
     if request.count < 1:
         raise InvalidInputError("Antalet kontroller måste vara minst 1.", field="count")
+    if request.weighting not in WEIGHTINGS:
+        raise InvalidInputError(
+            f"Okänd viktning {request.weighting!r}; välj {', '.join(WEIGHTINGS)}.",
+            field="weighting",
+        )
+    if request.time_limit is not None and not request.time_limit > 0:
+        raise InvalidInputError("Tidsgränsen måste vara större än 0 sekunder.", field="time_limit")
+    if request.min_separation_km is not None and request.min_separation_km < 0:
+        raise InvalidInputError(
+            "Minsta avståndet mellan platser kan inte vara negativt.", field="min_separation_km"
+        )
     if request.kommun and request.boundary:
         raise InvalidInputError(
             "Ange antingen en kommun eller en gräns för området, inte båda.", field="boundary"
@@ -262,7 +340,27 @@ def plan_checkpoints_for_area(
     if net.edges.empty:
         raise AreaNotCoveredError(EMPTY_NETWORK_MESSAGE[kind])
     threshold = None if kind in TERRAIN_KINDS else request.population_threshold
-    features = load_features(area, request.osm_file) if request.candidates is None else None
+    risky = request.weighting == "risk"
+    features = (
+        load_features(area, request.osm_file) if request.candidates is None or risky else None
+    )
+    risk = None
+    if risky:
+        _report(progress, "Läser och placerar Polisens trafikhändelser…")
+        risk = risk_demand(
+            net,
+            demand_pieces(net),
+            request.kommun,
+            request.events_since,
+            features=features,
+            risk_weight=request.risk_weight,
+            venue_weight=request.venue_weight,
+        )
+        _report(
+            progress,
+            f"{risk.placed} av {risk.total} trafikhändelser i {risk.municipality} placerade på "
+            f"vägarna ({risk.unplaced} utan plats, {risk.outside} utanför området).",
+        )
     t_load = time.perf_counter() - t0
 
     what = "väg" if kind == "drive" else "led"
@@ -274,11 +372,13 @@ def plan_checkpoints_for_area(
         request.count,
         radius,
         mode=mode,
-        features=features,
+        features=features if request.candidates is None else None,
         candidates=read_points(request.candidates, "kandidatfilen") if request.candidates else None,
         fixed=read_points(request.fixed, "filen med fasta platser") if request.fixed else None,
         exclude=Area.from_geojson(request.exclude) if request.exclude else None,
-        min_separation=request.min_separation_km * 1000.0 if request.min_separation_km else None,
+        min_separation=(
+            request.min_separation_km * 1000.0 if request.min_separation_km is not None else None
+        ),
         weighting=request.weighting,
         settlements=settlements,
         population_threshold=threshold if settlements is not None else None,
@@ -286,6 +386,12 @@ def plan_checkpoints_for_area(
         seed=request.seed,
         area=area,
         roads=roads if kind in TERRAIN_KINDS else None,
+        time_limit=(
+            request.time_limit or DEFAULT_TIME_LIMIT_S if request.exact else request.time_limit
+        ),
+        progress=lambda message: _report(progress, message),
+        objective=request.objective,
+        risk=risk,
     )
     metrics = spread_metrics(net, plan.sites, radius, settlements, mode=mode, pieces=plan.pieces)
     timings = PlanTimings(

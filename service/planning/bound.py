@@ -122,9 +122,10 @@ def lagrangian_bound(
     share = cols[np.asarray(selected, dtype=np.int64)] if selected is not None else cols
     per_group = np.bincount(share.indices, minlength=len(w)).astype(float)
     lam = np.where(per_group > 0, w / np.maximum(per_group, 1.0), w)
-    best, step, stale, it = np.inf, 1.0, 0, 0
+    best, step, stale, done = np.inf, 1.0, 0, 0
     direction: np.ndarray | None = None
-    for it in range(1, max_iterations + 1):
+    for _ in range(max_iterations):
+        done += 1
         s = cols @ lam
         top = free[np.argpartition(-s[free], pick - 1)[:pick]]
         chosen = np.concatenate([fixed_idx, top])
@@ -153,4 +154,4 @@ def lagrangian_bound(
             break
         lam = np.clip(lam - step * (value - objective) / norm * direction, 0.0, w)
     best = max(best, objective)  # a bound below a real plan can only be rounding
-    return Certificate(best, objective, it, time.perf_counter() - start)
+    return Certificate(best, objective, done, time.perf_counter() - start)

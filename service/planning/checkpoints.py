@@ -30,8 +30,11 @@ from service.planning.bound import Certificate, lagrangian_boundfrom service.pla
     demand_pieces,
     settlement_pieces,
 )
+from service.planning.risk import RiskDemand
 from service.planning.spread import default_min_separation, improve_spread, spread_cost
 
+#: ``--weighting`` choices.
+WEIGHTINGS = ("length", "class", "population", "risk")
 #: ``--objective`` choices: lexicographic coverage-then-spread, or coverage only (baseline).
 OBJECTIVES = ("spread", "coverage")
 #: Seconds the Lagrangian bound may take (it stops earlier once it meets the plan).
@@ -342,14 +345,23 @@ def demand_weights(
     pieces: DemandPieces,
     weighting: str = "length",
     settlements: gpd.GeoDataFrame | None = None,
+    risk: RiskDemand | None = None,
 ) -> np.ndarray:
     """Weight of each road piece.
 
     ``length``: metres. ``class``: metres × a road-class traffic proxy. ``population``: half the
     total weight is road length, half is settlement population spread over the settlement's
-    roads by length (without settlements this falls back to length).
+    roads by length (without settlements this falls back to length). ``risk``: road length
+    mixed with Polisen's traffic notices and licensed venues placed on the pieces (``risk``,
+    from :func:`~service.planning.risk.risk_demand`).
     """
     length = pieces.length
+    if weighting == "risk":
+        if risk is None:
+            raise InvalidInputError(
+                "Riskviktning behöver Polisens händelser för området.", field="weighting"
+            )
+        return risk.weights(length)
     if weighting == "length":
         return length.copy()
     if weighting == "class":
@@ -364,7 +376,9 @@ def demand_weights(
         people = length * (member @ per_m)
         scale = length.sum() / people.sum() if people.sum() > 0 else 0.0
         return length + scale * people
-    raise InvalidInputError(f"Okänd viktning {weighting!r}; välj length, class eller population.")
+    raise InvalidInputError(
+        f"Okänd viktning {weighting!r}; välj {', '.join(WEIGHTINGS)}.", field="weighting"
+    )
 
 
 # --------------------------------------------------------------------------- the model
@@ -917,6 +931,19 @@ class CheckpointPlan:
     timings: dict[str, float]
     settlements: gpd.GeoDataFrame | None = None
     area: Area | None = None
+    risk: RiskDemand | None = None
+
+    @property
+    def covered(self) -> np.ndarray:
+        """Boolean per demand piece: within reach of a chosen site."""
+        hit = np.zeros(self.coverage.shape[1], dtype=bool)
+        hit[self.coverage[self.solution.selected].indices] = True
+        return hit
+
+    @property
+    def risk_share(self) -> float | None:
+        """Share of the placed traffic notices within reach (risk weighting only)."""
+        return None if self.risk is None else self.risk.share_reached(self.covered)
 
 
 def plan_checkpoints(
@@ -941,6 +968,7 @@ def plan_checkpoints(
     bound_seconds: float | None = DEFAULT_BOUND_SECONDS,
     progress: Callable[[str], None] | None = None,
     objective: str = "spread",
+    risk: RiskDemand | None = None,
 ) -> CheckpointPlan:
     """Plan ``k`` checkpoints spread over the network's area.
 
@@ -984,11 +1012,15 @@ def plan_checkpoints(
         ``spread`` (default): covered demand first, then the spread stage, with the default
         minimum separation. ``coverage``: covered demand only and no default separation (the
         algorithm before the spread stage, kept as a baseline).
+    risk
+        Notices and venues on the network's demand pieces, for ``weighting="risk"``.
     """
     if objective not in OBJECTIVES:
         raise InvalidInputError(
-            f"Okänt mål {objective!r}; välj {' eller '.join(OBJECTIVES)} (--objective)."
+            f"Okänt mål {objective!r}; välj {' eller '.join(OBJECTIVES)}.", field="objective"
         )
+    if time_limit is not None and not time_limit > 0:
+        raise InvalidInputError("Tidsgränsen måste vara större än 0 sekunder.", field="time_limit")
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     if radius is None or not np.isfinite(radius) or radius <= 0:
@@ -1026,7 +1058,7 @@ def plan_checkpoints(
     timings["network"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    weight = demand_weights(network, pieces, weighting, settlements)
+    weight = demand_weights(network, pieces, weighting, settlements, risk)
     if min_separation is None:
         min_separation = default_min_separation(radius, mode) if objective == "spread" else 0.0
     neighbours = None
@@ -1058,7 +1090,7 @@ def plan_checkpoints(
     timings["total_plan"] = time.perf_counter() - t0
     return CheckpointPlan(
         network, sites, cands, pieces, weight, coverage, radius, mode, solution, timings,
-        settlements, area,
+        settlements, area, risk,
     )  # fmt: skip
 
 

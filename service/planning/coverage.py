@@ -22,12 +22,13 @@ from service.planning.distances import (
     settlement_pieces,
 )
 
+
 def _min_site_distance(points: np.ndarray) -> float | None:
     """The smallest straight-line distance between two sites (km), None for one site."""
     if len(points) < 2:
         return None
     tree = shapely.STRtree(points)
-    (a, b), d = tree.query_nearest(points, return_distance=True, exclusive=True)
+    _, d = tree.query_nearest(points, return_distance=True, exclusive=True)
     return float(d.min()) / 1000.0 if len(d) else 0.0
 
 
@@ -46,7 +47,7 @@ EXPLANATIONS: dict[str, str] = {
     "settlements_reached": "Tätorter med minst en väg inom räckvidd (inom 200 m från orten).",
     "settlements_total": "Tätorter i området.",
     "largest_gap_km": (
-        "Största lucka: längsta vägen från en vägbit till närmaste kontroll, längs vägnätet."
+        "Den längsta vägen från någon vägbit till närmaste kontroll, mätt längs vägnätet."
     ),
     "road_km_unreachable": (
         "Väg utan förbindelse med någon kontroll (t.ex. en ö utan bro); räknas inte i luckan."
@@ -56,21 +57,21 @@ EXPLANATIONS: dict[str, str] = {
         "Vägkilometer per kontroll i medel, när varje vägbit räknas till närmaste kontroll."
     ),
     "road_km_per_site_cv": (
-        "Spridning (CV): hur olika mycket väg kontrollerna ansvarar för; 0 är helt jämnt, "
-        "över 0,5 ojämnt."
+        "Hur olika mycket väg kontrollerna ansvarar för (variationskoefficient); 0 är helt "
+        "jämnt, över 0,5 ojämnt."
     ),
     "road_km_per_site": (
-        "Vägkilometer per kontroll, minst / median / störst: väg närmare den kontrollen än "
-        "någon annan; stora skillnader betyder ojämn spridning."
+        "Väg som ligger närmare den kontrollen än någon annan; stora skillnader mellan minst "
+        "och störst betyder ojämn spridning."
     ),
     "mean_distance_km": (
-        "Medelavstånd längs vägnätet från en vägbit till närmaste kontroll; lägre betyder "
-        "bättre utspridda kontroller."
+        "Hur långt det i medel är längs vägnätet från en vägbit till närmaste kontroll; lägre "
+        "betyder bättre utspridda kontroller."
     ),
     "min_site_distance_km": "Kortaste fågelvägsavstånd mellan två kontroller.",
     "upper_bound": (
-        "Övre gräns: ingen plan med samma antal kontroller, räckvidd och kandidatplatser kan "
-        "täcka mer."
+        "Ingen plan med samma antal kontroller, räckvidd och kandidatplatser kan täcka mer; "
+        "bevisat i samma körning."
     ),
     "gap": "Hur långt planen som mest ligger från bästa möjliga täckning (bevisat).",
     "risk_share": (

@@ -55,7 +55,7 @@ PLACED_LEVELS = ("point", "street", "road", "settlement")
 
 def is_risk_notice(event_type: str) -> bool:
     """Whether a notice type counts: every Trafikolycka subtype, Rattfylleri, Trafikbrott."""
-    return event_type.split(",")[0].strip() in RISK_TYPES
+    return event_type.split(",", maxsplit=1)[0].strip() in RISK_TYPES
 
 
 @dataclass
@@ -77,6 +77,8 @@ class RiskDemand:
         at all; placed in the kommun but off the planned network.
     levels
         Placed notices per geocoder level.
+    risk_weight, venue_weight
+        The mix of :meth:`weights` (see the module docstring).
     """
 
     notices: np.ndarray
@@ -89,6 +91,8 @@ class RiskDemand:
     unplaced: int
     outside: int
     levels: dict[str, int] = field(default_factory=dict)
+    risk_weight: float = DEFAULT_RISK_WEIGHT
+    venue_weight: float = DEFAULT_VENUE_WEIGHT
 
     @property
     def label(self) -> str:
@@ -102,17 +106,9 @@ class RiskDemand:
         total = float(self.notices.sum())
         return float(self.notices[covered].sum() / total) if total > 0 else 0.0
 
-    def weights(
-        self,
-        length: np.ndarray,
-        risk_weight: float = DEFAULT_RISK_WEIGHT,
-        venue_weight: float = DEFAULT_VENUE_WEIGHT,
-    ) -> np.ndarray:
+    def weights(self, length: np.ndarray) -> np.ndarray:
         """Demand weight per piece: road length mixed with risk (see the module docstring)."""
-        if not 0.0 <= risk_weight <= 1.0:
-            raise InvalidInputError("Riskvikten ska ligga mellan 0 och 1.")
-        if not 0.0 <= venue_weight <= 1.0:
-            raise InvalidInputError("Vikten för utskänkningsställen ska ligga mellan 0 och 1.")
+        risk_weight, venue_weight = self.risk_weight, self.venue_weight
         total = float(length.sum())
         n, v = float(self.notices.sum()), float(self.venues.sum())
         if v == 0:
@@ -155,6 +151,8 @@ def risk_demand(
     until: date | None = None,
     features: gpd.GeoDataFrame | None = None,
     archive: str | None = None,
+    risk_weight: float = DEFAULT_RISK_WEIGHT,
+    venue_weight: float = DEFAULT_VENUE_WEIGHT,
 ) -> RiskDemand:
     """Place the municipality's traffic notices and licensed venues on the road pieces.
 
@@ -172,6 +170,8 @@ def risk_demand(
         OSM features (for venues and the geocoder's named places).
     archive
         Polisen's archive (default the shared one).
+    risk_weight, venue_weight
+        The share of risk in the weight, and of venues in the risk (each 0–1).
 
     Raises
     ------
@@ -182,6 +182,13 @@ def risk_demand(
     from geodata.events import geocode_event, read_archive
     from geodata.municipalities import find_municipality, municipality_at
 
+    if not 0.0 <= risk_weight <= 1.0:
+        raise InvalidInputError("Riskvikten ska ligga mellan 0 och 1.", field="risk_weight")
+    if not 0.0 <= venue_weight <= 1.0:
+        raise InvalidInputError(
+            "Vikten för utskänkningsställen ska ligga mellan 0 och 1.", field="venue_weight"
+        )
+
     crs = network.edges.crs
     if municipality is None:
         middle = shapely.box(*network.edges.total_bounds).centroid
@@ -189,7 +196,8 @@ def risk_demand(
         if found is None:
             raise InvalidInputError(
                 "Riskviktningen bygger på Polisens händelser i svenska kommuner, men området "
-                "ligger utanför Sverige. Välj viktning efter längd, vägklass eller befolkning."
+                "ligger utanför Sverige. Välj viktning efter längd, vägklass eller befolkning.",
+                field="weighting",
             )
         muni = found
     else:
@@ -197,7 +205,9 @@ def risk_demand(
     until = until or date.today() + timedelta(days=1)
     since = since or until.replace(year=until.year - DEFAULT_YEARS)
     if since >= until:
-        raise InvalidInputError("Startdatumet för händelserna måste ligga före i dag.")
+        raise InvalidInputError(
+            "Startdatumet för händelserna måste ligga före i dag.", field="events_since"
+        )
     events = [
         e
         for e in read_archive(archive, muni.code, since=since, until=until)
@@ -206,8 +216,10 @@ def risk_demand(
     if not events:
         raise InvalidInputError(
             f"Polisen har inga trafikolyckor, rattfylleri eller trafikbrott i {muni.label} "
-            f"från {since.isoformat()} till {until.isoformat()}; riskviktningen saknar "
-            "underlag. Välj en längre period eller en annan viktning."
+            f"från {since.isoformat()} till {(until - timedelta(days=1)).isoformat()}; "
+            "riskviktningen saknar "
+            "underlag. Välj en längre period eller en annan viktning.",
+            field="events_since",
         )
     xy = pieces.locations.points(network)
     length = pieces.length
@@ -215,7 +227,10 @@ def risk_demand(
     levels: dict[str, int] = {}
     unplaced = outside = 0
     by_reach: dict[float, list[object]] = {
-        LINE_REACH_M: [], POINT_REACH_M: [], DISTRICT_REACH_M: [], 0.0: []
+        LINE_REACH_M: [],
+        POINT_REACH_M: [],
+        DISTRICT_REACH_M: [],
+        0.0: [],
     }
     hull = shapely.convex_hull(shapely.MultiPoint(shapely.get_coordinates(xy)))
     for event in events:
@@ -257,7 +272,8 @@ def risk_demand(
         raise InvalidInputError(
             f"Ingen av Polisens {len(events)} trafikhändelser i {muni.label} från "
             f"{since.isoformat()} kunde placeras på vägarna i området; riskviktningen saknar "
-            "underlag. Välj en annan viktning."
+            "underlag. Välj en annan viktning.",
+            field="weighting",
         )
     venues = np.zeros(len(pieces))
     if features is not None and len(features) and "kind" in features:
@@ -266,5 +282,6 @@ def risk_demand(
             points = shapely.point_on_surface(pubs.to_crs(crs).geometry.to_numpy())
             venues, _ = _spread(xy, length, points, VENUE_REACH_M)
     return RiskDemand(
-        notices, venues, muni.label, since, until, len(events), placed, unplaced, outside, levels
-    )
+        notices, venues, muni.label, since, until, len(events), placed, unplaced, outside,
+        levels, risk_weight, venue_weight,
+    )  # fmt: skip

@@ -24,7 +24,7 @@ from service.planning.checkpoints import (
 )
 from service.planning.coverage import spread_metrics
 from service.planning.spread import default_min_separation
-from tests.conftest import OSLO, RHEIN_NECKAR
+from tests.conftest import OSLO, RHEIN_NECKAR, STOCKHOLM
 from tests.conftest import run_cli as _cli
 
 
@@ -205,13 +205,29 @@ def test_cli_json_and_map(monkeypatch, capsys, tmp_path) -> None:
     )  # fmt: skip
     assert code == 0
     data = json.loads(out)
-    assert set(data) == {"sites", "metrics", "timings_s"}
+    assert set(data) == {"sites", "metrics", "certificate", "risk", "explanations", "timings_s"}
     assert len(data["sites"]) == 6
     assert set(data["sites"][0]) == {"id", "lat", "lon", "reason", "road_km_covered"}
     assert set(data["metrics"]) == {
         "road_km_total", "road_km_covered", "share_road_km_covered", "share_population_covered",
-        "settlements_reached", "settlements_total", "largest_gap_km",
+        "settlements_reached", "settlements_total", "largest_gap_km", "road_km_per_site_min",
+        "road_km_per_site_median", "road_km_per_site_max", "mean_distance_km",
+        "min_site_distance_km",
     }  # fmt: skip
+    # Every figure is explained in one Swedish line; the certificate is consistent.
+    assert set(data["metrics"]) | {"upper_bound", "gap"} <= set(data["explanations"])
+    assert all(text.endswith(".") for text in data["explanations"].values())
+    cert = data["certificate"]
+    assert (
+        cert["upper_bound"]
+        >= cert["covered"]
+        == pytest.approx(data["metrics"]["road_km_covered"], rel=1e-6)
+    )
+    assert cert["gap"] == pytest.approx(1 - cert["covered"] / cert["upper_bound"], abs=1e-6)
+    assert cert["text"] == f"högst {100 * cert['gap']:.1f}\u00a0%".replace(".", ",") + (
+        " från bästa möjliga"
+    )
+    assert data["risk"] is None
     assert set(data["timings_s"]) == {"load", "network", "optimise", "total"}
     assert 59.8 < data["sites"][0]["lat"] < 60.0
     assert len(gpd.read_file(out_path)) == 6
@@ -301,3 +317,70 @@ def test_heidelberg_spread_and_exact_sites_all_cover_road(heidelberg) -> None:
     exact = plan_checkpoints(heidelberg, 8, 1000.0, method="exact", time_limit=60)
     assert exact.solution.objective >= spread.solution.objective - 1e-6
     assert (exact.sites["road_km_covered"] >= 1.0).all()
+
+
+def test_cli_prints_every_figure_with_its_explanation(monkeypatch, capsys) -> None:
+    code, out, err = _cli(
+        monkeypatch, capsys, "--osm-file", str(OSLO), "--count", "20", "--radius-km", "3"
+    )
+    assert code == 0
+    assert len(out.strip().splitlines()) == 20
+    lines = [line for line in err.splitlines() if " – " in line]
+    assert any(
+        line.startswith("Vägkilometer per kontroll, minst / median / störst:") for line in lines
+    )
+    assert any(line.startswith("Största lucka:") for line in lines)
+    gap = next(line for line in lines if line.startswith("Övre gräns:"))
+    assert "från bästa möjliga" in gap and "km" in gap
+    assert all(len(line.split(" – ", 1)[1]) > 20 for line in lines)
+
+
+def test_cli_refuses_bad_time_limits_and_risk_abroad(monkeypatch, capsys) -> None:
+    base = ["--osm-file", str(OSLO), "--count", "5", "--radius-km", "3"]
+    for args in (["--exact", "--time-limit", "0"], ["--time-limit", "-5"]):
+        code, out, err = _cli(monkeypatch, capsys, *base, *args)
+        assert code == 2 and "Tidsgränsen" in err and "(--time-limit)" in err
+        assert "Traceback" not in err and out == ""
+    code, out, err = _cli(monkeypatch, capsys, *base, "--weighting", "risk")
+    assert code == 2 and "utanför Sverige" in err and "(--weighting)" in err
+    code, _, err = _cli(monkeypatch, capsys, *base, "--events-since", "i fjol")
+    assert code == 2 and "ÅÅÅÅ-MM-DD" in err
+
+
+@pytest.fixture(scope="module")
+def stockholm_risk():
+    """Stockholm's real notices of the last three years placed on the Norrmalm extract."""
+    from service.planning.distances import demand_pieces
+    from service.planning.risk import risk_demand
+
+    net = load_network(None, "drive", STOCKHOLM)
+    feats = load_features(None, STOCKHOLM)
+    return net, feats, risk_demand(net, demand_pieces(net), features=feats)
+
+
+def test_risk_weighting_reaches_more_traffic_notices(stockholm_risk) -> None:
+    net, feats, risk = stockholm_risk
+    assert risk.municipality == "Stockholms kommun"
+    assert risk.placed >= 20 and risk.unplaced > 0 and risk.levels.get("street", 0) >= 5
+    assert np.isfinite(risk.notices).all() and 0 < risk.notices.sum() <= risk.placed + 1e-9
+    assert risk.label.startswith("andel av trafikolyckor och rattfylleri ")
+    by_risk = plan_checkpoints(net, 3, 500.0, features=feats, weighting="risk", risk=risk)
+    by_length = plan_checkpoints(net, 3, 500.0, features=feats, weighting="length")
+
+    def share(plan) -> float:  # the notice mass on pieces a chosen site reaches
+        hit = np.zeros(len(plan.pieces), dtype=bool)
+        hit[plan.coverage[plan.solution.selected].indices] = True
+        return float(risk.notices[hit].sum() / risk.notices.sum())
+
+    assert share(by_risk) > share(by_length)
+    assert by_risk.risk_share == pytest.approx(share(by_risk))
+
+
+def test_risk_weighting_without_notices_in_the_span_is_refused(monkeypatch, capsys) -> None:
+    code, out, err = _cli(
+        monkeypatch, capsys, "--osm-file", str(STOCKHOLM), "--count", "3", "--radius-km",
+        "0.5", "--weighting", "risk", "--events-since", "2026-09-01",
+    )  # fmt: skip
+    assert code == 2 and out == ""
+    text = " ".join(err.split())  # the error is wrapped to the terminal
+    assert "inga trafikolyckor, rattfylleri eller trafikbrott i Stockholms kommun" in text
