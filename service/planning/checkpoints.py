@@ -24,7 +24,8 @@ from geodata.area import Area
 from geodata.errors import InfeasibleError, InvalidInputError
 from geodata.network import ROAD_CLASS_RANK, Locations, Network, base_class, nearest_edges
 from geodata.osm.tags import kind_name
-from service.planning.bound import Certificate, lagrangian_boundfrom service.planning.distances import (
+from service.planning.bound import Certificate, lagrangian_bound
+from service.planning.distances import (
     DemandPieces,
     DistanceGraph,
     demand_pieces,
