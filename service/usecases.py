@@ -49,6 +49,7 @@ from service.planning.risk import DEFAULT_RISK_WEIGHT, DEFAULT_VENUE_WEIGHT, ris
 from service.planning.rounds import Round, plan_round
 from service.planning.walks import (
     WalkRoute,
+    check_length,
     length_for_minutes,
     parse_weights,
     plan_walk_in_area,
@@ -485,6 +486,12 @@ class WalkRequest(_Request):
     start: tuple[float, float] | None = None
     weights: str | dict[str, float] | None = None
     points: Path | None = None
+    purpose: str | None = None
+    #: Municipality whose Polisen notices become places (default: ``kommun``, the area's or
+    #: the one at the centre); the span defaults to the last two years.
+    incidents_kommun: str | None = None
+    incidents_since: date | None = None
+    incidents_until: date | None = None
 
 
 @dataclass(frozen=True)
@@ -503,10 +510,9 @@ def plan_walk_for_area(request: WalkRequest) -> WalkResult:
     """Resolve the walk's area, load its paths and places and plan the loop."""
     if request.length_km is not None and request.minutes is not None:
         raise InvalidInputError("Ange vandringens längd eller tid, inte båda.", field="minutes")
-    if request.length_km is not None and request.length_km <= 0:
-        raise InvalidInputError("Vandringens längd måste vara större än 0.", field="length_km")
     target = length_for_minutes(request.minutes) if request.minutes is not None else None
-    target = target or request.length_km or 2.5
+    target = target or request.length_km
+    target = check_length(2.5 if target is None else target)
     area = walk_area(
         settlement=request.settlement,
         kommun=request.kommun,
@@ -515,9 +521,9 @@ def plan_walk_for_area(request: WalkRequest) -> WalkResult:
         length_km=target,
     )
     weights = (
-        parse_weights(request.weights)
+        parse_weights(request.weights, request.purpose)
         if request.weights is None or isinstance(request.weights, str)
-        else dict(request.weights)
+        else {**parse_weights(None, request.purpose), **request.weights}
     )
     route = plan_walk_in_area(
         area,
@@ -525,7 +531,11 @@ def plan_walk_for_area(request: WalkRequest) -> WalkResult:
         length_km=target,
         start=request.start,
         weights=weights,
+        purpose=request.purpose,
         points=read_walk_points(request.points) if request.points else None,
+        kommun=request.incidents_kommun or request.kommun,
+        incidents_since=request.incidents_since,
+        incidents_until=request.incidents_until,
     )
     return WalkResult(
         route=route,

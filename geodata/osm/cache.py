@@ -39,7 +39,8 @@ from geodata.settings import get_settings
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = 1
+#: Bumped when the cached layers change (2: taxi ranks, crossings and shops as features).
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)

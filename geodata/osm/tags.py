@@ -117,6 +117,9 @@ FEATURE_RULES: dict[str, dict[str, frozenset[str] | None]] = {
     "marina": {"leisure": frozenset({"marina"}), "harbour": None},
     "youth_centre": {"community_centre": frozenset({"youth_centre"})},
     "square": {"place": frozenset({"square"})},
+    "taxi": {"amenity": frozenset({"taxi"})},
+    "crossing": {"highway": frozenset({"crossing"})},
+    "shop": {"shop": None},
     "place": {
         "place": frozenset(
             {"city", "town", "village", "hamlet", "suburb", "neighbourhood", "quarter", "locality"}
@@ -148,6 +151,9 @@ KIND_NAMES: dict[str, KindName] = {
     "marina": KindName("båthamn", "båthamnar"),
     "youth_centre": KindName("fritidsgård", "fritidsgårdar"),
     "square": KindName("torg", "torg"),
+    "taxi": KindName("taxiplats", "taxiplatser"),
+    "crossing": KindName("övergångsställe", "övergångsställen"),
+    "shop": KindName("butik", "butiker"),
     "place": KindName("ort", "orter"),
 }
 

@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
+
+from geodata.errors import InvalidInputError
+
+
+def _date(text: str | None, option: str) -> date | None:
+    """``"2025-03-14"`` -> date, or a Swedish error naming the option."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise InvalidInputError(f"{option}: skriv datumet ÅÅÅÅ-MM-DD (fick {text!r}).") from exc
+
+
+def _pct(share: float) -> str:
+    return f"{100 * share:.0f} %"
 
 
 def register(app: typer.Typer) -> None:
@@ -30,8 +48,19 @@ def register(app: typer.Typer) -> None:
             None, "--minutes", help="Vandringens tid i minuter (5 km/h plus stopp)."
         ),
         start: str | None = typer.Option(None, "--start", help="Samlingsplats LAT,LON."),
+        purpose: str = typer.Option(
+            "allmän",
+            "--purpose",
+            help="Syfte: belysning, krogmiljö, skolväg, centrum eller allmän.",
+        ),
         weights: str | None = typer.Option(
-            None, "--weights", help="Vikter per typ, t.ex. venue=3,unlit=1,school=2."
+            None, "--weights", help="Vikter per typ som ändrar syftets, t.ex. venue=3,unlit=1."
+        ),
+        incidents_since: str | None = typer.Option(
+            None, "--incidents-since", help="Polisens händelser från ÅÅÅÅ-MM-DD (standard 2 år)."
+        ),
+        incidents_until: str | None = typer.Option(
+            None, "--incidents-until", help="Polisens händelser till ÅÅÅÅ-MM-DD (standard i dag)."
         ),
         points: Path | None = typer.Option(
             None, "--points", help="GeoJSON med egna punkter (anmälningar, tidigare fynd)."
@@ -41,6 +70,9 @@ def register(app: typer.Typer) -> None:
         map_path: Path | None = typer.Option(None, "--map", help="Skriv karta (HTML)."),
         protocol: Path | None = typer.Option(
             None, "--protocol", help="Skriv protokoll för utskrift (HTML, A4)."
+        ),
+        protocol_pdf: Path | None = typer.Option(
+            None, "--protocol-pdf", help="Skriv protokollet som PDF (A4, högst 4 sidor för 2,5 km)."
         ),
         as_json: bool = typer.Option(False, "--json", help="Skriv resultatet som JSON."),
     ) -> None:
@@ -60,6 +92,9 @@ def register(app: typer.Typer) -> None:
                 start=walks.parse_latlon(start, "--start") if start else None,
                 weights=weights,
                 points=points,
+                purpose=purpose,
+                incidents_since=_date(incidents_since, "--incidents-since"),
+                incidents_until=_date(incidents_until, "--incidents-until"),
             )
         ).route
         written = []
@@ -75,20 +110,34 @@ def register(app: typer.Typer) -> None:
             walk_map(route).save(str(map_path))
             written.append(map_path)
         if protocol:
-            protocol.write_text(walks.render_protocol(route), encoding="utf-8")
+            from service.render.protocol import render_protocol
+
+            protocol.write_text(render_protocol(route), encoding="utf-8")
             written.append(protocol)
+        if protocol_pdf:
+            from service.render.protocol import render_protocol_pdf
+
+            protocol_pdf.write_bytes(render_protocol_pdf(route))
+            written.append(protocol_pdf)
         if as_json:
             typer.echo(json.dumps(route.to_json(), ensure_ascii=False))
             return
         console = Console()
+        light = route.lighting
+        console.print(f"[bold]{escape(route.title)}[/]")
         console.print(
-            f"[bold]Trygghetsvandring[/] {route.area_name}: {route.length_km:.2f} km, "
-            f"{len(route.stops)} stopp, prioritet {route.priority_collected:.1f}, "
-            f"upprepad sträcka {route.repeated_edge_share:.0%}"
+            f"{len(route.stops)} stopp, upprepad sträcka {_pct(route.repeated_edge_share)}. "
+            f"Belysning: belyst {light['lit_m']:.0f} m, obelyst {light['unlit_m']:.0f} m, "
+            f"okänd {light['unknown_m']:.0f} m – okänd belysning är det vandringen ska kontrollera."
         )
-        console.print(f"Samlingsplats: {route.start[1]:.5f}, {route.start[0]:.5f}")
+        console.print(f"Samlingsplats: {escape(route.meeting_point or '')}")
         for stop in route.stops:
-            console.print(f"  {stop.order:>2}. {stop.name} – {stop.reason}")
+            console.print(f"  {stop.order:>2}. {escape(stop.name)} – {escape(stop.reason)}")
+        if route.incidents is not None and len(route.incidents):
+            passed = ", ".join(
+                f"{r.street} {r.count}" for r in route.incidents.itertuples(index=False)
+            )
+            console.print(f"Polisens händelser längs slingan: {escape(passed)}")
         for path in written:
             console.print(f"Skrev {path}")
         console.print(f"[dim]{route.attribution}[/]")

@@ -60,14 +60,76 @@ class Responsible(StrEnum):
 
 
 class Status(StrEnum):
-    """Follow-up state: open -> planned -> done (and back when a fix did not hold)."""
+    """Follow-up state: öppen -> planerad -> åtgärdad (and back when a fix did not hold).
 
-    open = "open"
-    planned = "planned"
-    done = "done"
+    The values are Swedish, as the API and the exports show them; the English names of
+    earlier versions (open, planned, done) are read as aliases.
+    """
+
+    open = "öppen"
+    planned = "planerad"
+    done = "åtgärdad"
 
 
 STATUS_LABELS = {Status.open: "Öppen", Status.planned: "Planerad", Status.done: "Åtgärdad"}
+#: Earlier English status values, still accepted on input and in stored rows.
+STATUS_ALIASES = {"open": Status.open, "planned": Status.planned, "done": Status.done}
+#: Swedish labels of the categories (capitalised headings for exports and maps).
+CATEGORY_LABELS = {c: c.value.capitalize() for c in Category}
+#: A finding further than this from the walk's route is refused (m).
+MAX_FINDING_DISTANCE_M = 1000.0
+
+
+def parse_status(value: Any) -> Status:
+    """``"planerad"``, ``"Planerad"`` or ``"planned"`` -> :attr:`Status.planned`.
+
+    Raises
+    ------
+    InvalidInputError
+        For any other value.
+    """
+    text = str(value).strip().lower()
+    if text in STATUS_ALIASES:
+        return STATUS_ALIASES[text]
+    try:
+        return Status(text)
+    except ValueError:
+        raise InvalidInputError(
+            f"Okänd status {value!r}; välj öppen, planerad eller åtgärdad."
+        ) from None
+
+
+def check_near_route(lat: float, lon: float, route_lonlat: Any) -> float:
+    """Distance (m) from a finding to the walk's route; a Swedish error beyond 1 km.
+
+    Parameters
+    ----------
+    lat, lon
+        The finding (WGS 84).
+    route_lonlat
+        ``(n, 2)`` lon/lat of the route.
+    """
+    import numpy as np
+    import shapely
+    from pyproj import Transformer
+
+    from geodata import METRIC_CRS, WGS84
+
+    to_metric = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
+    coords = np.asarray(route_lonlat, dtype=float)
+    x, y = to_metric.transform(coords[:, 0], coords[:, 1])
+    line = shapely.LineString(np.column_stack([x, y])) if len(coords) > 1 else None
+    px, py = to_metric.transform(lon, lat)
+    point = shapely.Point(px, py)
+    distance = float(line.distance(point)) if line is not None else float("inf")
+    if distance > MAX_FINDING_DISTANCE_M:
+        km = f"{distance / 1000:.1f}".replace(".", ",")
+        raise InvalidInputError(
+            f"Fyndet ligger {km} km från vandringens slinga; ett fynd får ligga högst 1 km "
+            "från slingan. Kontrollera koordinaterna."
+        )
+    return distance
+
 
 #: Allowed status changes. A done finding can be reopened on the repeat walk.
 TRANSITIONS: dict[Status, frozenset[Status]] = {
@@ -110,6 +172,12 @@ class Finding(BaseModel):
         aliases = {"skötsel": "nedskräpning", "vegetation": "vegetation och sikt"}
         return aliases.get(str(value).strip().lower(), str(value).strip().lower())
 
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status_alias(cls, value: Any) -> Any:
+        text = str(value).strip().lower()
+        return STATUS_ALIASES.get(text, text)
+
     @field_validator("responsible", mode="before")
     @classmethod
     def _responsible_case(cls, value: Any) -> Any:
@@ -120,6 +188,7 @@ class Finding(BaseModel):
         """GeoJSON Feature (WGS 84)."""
         props = self.model_dump(mode="json", exclude={"lat", "lon"})
         props["status_label"] = STATUS_LABELS[self.status]
+        props["category_label"] = CATEGORY_LABELS[self.category]
         return {
             "type": "Feature",
             "geometry": {"type": "Point", "coordinates": [self.lon, self.lat]},
@@ -170,12 +239,8 @@ class FindingCollection:
         if "id" in changes or "created" in changes:
             raise InvalidInputError("Ett fynds id och skapandedatum kan inte ändras.")
         if "status" in changes:
-            try:
-                new = Status(changes["status"])
-            except ValueError as exc:
-                raise InvalidInputError(
-                    f"Okänd status {changes['status']!r}; välj open, planned eller done."
-                ) from exc
+            new = parse_status(changes["status"])
+            changes = {**changes, "status": new}
             if new != current.status and new not in TRANSITIONS[current.status]:
                 raise InvalidInputError(
                     f"Fyndet kan inte gå från {STATUS_LABELS[current.status].lower()} till "
@@ -208,7 +273,7 @@ class FindingCollection:
         for f in self._items.values():
             if walk_id is not None and f.walk_id != walk_id:
                 continue
-            if status is not None and f.status != Status(status):
+            if status is not None and f.status != parse_status(status):
                 continue
             if responsible is not None and f.responsible != Responsible(responsible):
                 continue
@@ -260,6 +325,7 @@ class FindingCollection:
                 lon, lat = feature["geometry"]["coordinates"][:2]
                 props = dict(feature.get("properties") or {})
                 props.pop("status_label", None)
+                props.pop("category_label", None)
                 findings.append(Finding(**props, lat=lat, lon=lon))
             except (KeyError, TypeError, ValueError) as exc:
                 if isinstance(exc, ValidationError):

@@ -16,7 +16,7 @@ road graph; OR-Tools' routing would need the full distance matrix and knows no e
    and positions, every insertion checked on the realised route (distinct edges and places,
    repeated length penalised);
 4. local search: 2-opt, remove-and-reinsert (which covers swaps) and re-insertion into freed
-   budget, under a time limit;
+   budget, bounded by a number of route evaluations (not the clock: deterministic);
 5. padding with waypoints when the loop falls short of the ±10% window.
 
 Everything is deterministic: ties go to the lowest index, sources are sorted by node id.
@@ -29,6 +29,7 @@ import json
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,12 @@ from scipy.sparse import csgraph
 
 from geodata import LANTMATERIET_ATTRIBUTION, METRIC_CRS, WGS84
 from geodata.area import Area
-from geodata.errors import AreaNotCoveredError, InfeasibleError, InvalidInputError
+from geodata.errors import (
+    AreaNotCoveredError,
+    DataUnavailableError,
+    InfeasibleError,
+    InvalidInputError,
+)
 from geodata.network import (
     WALK_SPEED_KMH,
     CsGraph,
@@ -54,6 +60,23 @@ from geodata.network import (
     tree_path_sums,
 )
 from geodata.osm.tags import KIND_NAMES
+from service.planning.walkparts.describe import describe_route
+from service.planning.walkparts.directions import Leg, lighting_summary, lit_class, round_m
+from service.planning.walkparts.incidents import (
+    DEFAULT_SPAN_DAYS,
+    incident_events,
+    incident_prizes,
+    place_notices,
+    street_names,
+)
+from service.planning.walkparts.presets import DEFAULT_PURPOSE, all_kinds, get_purpose
+from service.planning.walkparts.stops import (
+    cap_stops,
+    district_name,
+    max_stops,
+    merge_stops,
+    municipality_at,
+)
 
 #: Assumed stops per km and minutes per stop when a walk is given in minutes.
 STOPS_PER_KM = 2.0
@@ -64,6 +87,8 @@ LENGTH_TOLERANCE = 0.10
 MAX_START_OFFSET_M = 500.0
 #: Places further than this from the network are not reachable on a walk (m).
 MAX_PLACE_SNAP_M = 150.0
+#: Local-search budget in route evaluations (deterministic, unlike a wall-clock limit).
+WORK_BUDGET = 1500
 #: Exactly evaluated insertions per padding step.
 PAD_TRIALS = 24
 #: Grid cell for place targets (m): one target per cell, the richest node; the others are
@@ -73,60 +98,55 @@ PLACE_CELL_M = 50.0
 WAYPOINT_CELL_M = 120.0
 #: Penalty per 100 m walked twice, in priority units: keeps the loop a loop.
 REPEAT_PENALTY_PER_100M = 4.0
-#: Stops closer than this along the route are merged into one (m): a protocol stop is a spot
-#: the group stands at, not every door it passes.
-STOP_MERGE_M = 60.0
+#: Highway classes counted as footpaths (``footpath`` weight) when not tagged lit=yes.
+FOOTPATH_HIGHWAYS = frozenset({"footway", "path", "cycleway", "track", "steps"})
+#: Footpaths this close to a school (m) are ``school_path``.
+SCHOOL_PATH_M = 300.0
 #: Highway classes whose tunnels are pedestrian tunnels or underpasses.
 PEDESTRIAN_HIGHWAYS = frozenset(
     {"footway", "path", "pedestrian", "steps", "cycleway", "living_street", "corridor", "track"}
 )
 
-#: Default priority per kind: places count once, ``unlit``/``unknown_lit`` per 100 m,
-#: ``tunnel`` per tunnel stretch, ``point`` per user-given point.
-DEFAULT_WEIGHTS: dict[str, float] = {
-    "venue": 3.0,
-    "station": 2.0,
-    "bus_stop": 1.0,
-    "park": 2.0,
-    "playground": 2.0,
-    "school": 2.0,
-    "youth_centre": 2.0,
-    "square": 1.0,
-    "tunnel": 3.0,
-    "point": 4.0,
-    "unlit": 2.0,
-    "unknown_lit": 0.5,
-}
+#: Default priority per kind (the ``allmän`` preset): places count once, stretch kinds
+#: (``unlit``, ``unknown_lit``, ``footpath``, ``school_path``) per 100 m, ``tunnel`` per
+#: tunnel, ``incident`` per Polisen notice on a street, ``point`` per user-given point.
+DEFAULT_WEIGHTS: dict[str, float] = get_purpose(DEFAULT_PURPOSE).weights
+#: Walks shorter or longer than this are refused (km).
+MIN_LENGTH_KM = 0.5
+MAX_LENGTH_KM = 15.0
 
 #: Swedish labels for stop kinds (protocol, maps, JSON ``reason``): the feature kinds' names
 #: from ``geodata.osm.tags.KIND_NAMES``, and the walk's own kinds.
 KIND_LABELS: dict[str, str] = {
     **{kind: names.singular.capitalize() for kind, names in KIND_NAMES.items()},
+    "incident": "Polisens händelser",
     "tunnel": "Gångtunnel/undergång",
     "point": "Anmäld plats",
     "unlit": "Obelyst sträcka",
     "unknown_lit": "Belysning okänd",
+    "footpath": "Gång- och cykelväg",
+    "school_path": "Gångväg nära skola",
     "start": "Samlingsplats",
 }
-
-_LIT_NO = frozenset({"no", "disused", "none", "0", "false", "off"})
 
 
 # --------------------------------------------------------------------------- inputs
 
 
-def parse_weights(text: str | None) -> dict[str, float]:
-    """``"venue=3,unlit=1"`` -> the default weights with those overrides.
+def parse_weights(text: str | None, purpose: str | None = None) -> dict[str, float]:
+    """``"venue=3,unlit=1"`` -> the purpose preset's weights with those overrides.
+
+    Kinds the preset leaves out weigh 0 unless ``text`` names them.
 
     Raises
     ------
     InvalidInputError
-        On a malformed pair, an unknown kind or a negative weight.
+        On an unknown purpose, a malformed pair, an unknown kind or a negative weight.
     """
-    weights = dict(DEFAULT_WEIGHTS)
+    weights = dict(get_purpose(purpose).weights)
     if not text:
         return weights
-    known = set(DEFAULT_WEIGHTS) | set(KIND_LABELS) - {"start"}
+    known = (set(DEFAULT_WEIGHTS) | set(KIND_LABELS) | all_kinds()) - {"start"}
     for pair in text.split(","):
         if not pair.strip():
             continue
@@ -149,6 +169,18 @@ def parse_weights(text: str | None) -> dict[str, float]:
             raise InvalidInputError(f"Vikten för {key} måste vara 0 eller större.")
         weights[key] = weight
     return weights
+
+
+def check_length(length_km: float | None) -> float:
+    """The walk length in km, or a Swedish error outside 0,5–15 km."""
+    if length_km is None or not np.isfinite(length_km):
+        raise InvalidInputError("Vandringens längd ska vara ett tal mellan 0,5 och 15 km.")
+    if not MIN_LENGTH_KM <= length_km <= MAX_LENGTH_KM:
+        raise InvalidInputError(
+            f"Vandringen ska vara mellan 0,5 och 15 km lång (fick "
+            f"{f'{length_km:g}'.replace('.', ',')} km)."
+        )
+    return float(length_km)
 
 
 def length_for_minutes(minutes: float) -> float:
@@ -287,6 +319,8 @@ class WalkStop:
     distance_m: float
     node: int | None = None
     priority: float = 0.0
+    members: list[str] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON shape of the CLI's ``stops`` list."""
@@ -324,11 +358,27 @@ class WalkRoute:
     priority_collected: float
     start: tuple[float, float]  # (lon, lat)
     stops: list[WalkStop]
-    unlit: gpd.GeoDataFrame  # lit=no / unknown edges on the route, WGS 84
+    lighting_edges: gpd.GeoDataFrame  # distinct route edges, kind lit/unlit/unknown_lit, WGS 84
     provenance: Provenance
     timings_s: dict[str, float] = field(default_factory=dict)
     area_name: str = ""
     weights: dict[str, float] = field(default_factory=dict)
+    lighting: dict[str, float] = field(default_factory=dict)
+    purpose: str = DEFAULT_PURPOSE
+    title: str = ""
+    meeting_point: str = ""
+    district: str | None = None
+    directions: list[Leg] = field(default_factory=list)
+    #: Polisen's notices on the streets walked: street, count, types.
+    incidents: pd.DataFrame | None = None
+    incident_span: tuple[str, str] | None = None
+    #: Walkable ways around the loop (network CRS): the static map's base layer.
+    base: gpd.GeoDataFrame | None = None
+
+    @property
+    def unlit(self) -> gpd.GeoDataFrame:
+        """Route edges not known to be lit (``unlit`` and ``unknown_lit``), WGS 84."""
+        return self.lighting_edges[self.lighting_edges["kind"] != "lit"]
 
     @property
     def length_km(self) -> float:
@@ -359,6 +409,19 @@ class WalkRoute:
             "route": [[round(x, 7), round(y, 7)] for x, y in self.coords_wgs84.tolist()],
             "priority_collected": round(self.priority_collected, 3),
             "timings_s": {k: round(v, 3) for k, v in self.timings_s.items()},
+            "purpose": self.purpose,
+            "title": self.title,
+            "meeting_point": self.meeting_point,
+            "lighting": {k: round(v, 3) for k, v in self.lighting.items()},
+            "directions": [leg.to_dict() for leg in self.directions],
+            "incidents": (
+                None
+                if self.incidents is None
+                else [
+                    {"street": r.street, "count": int(r.count), "types": r.types}
+                    for r in self.incidents.itertuples(index=False)
+                ]
+            ),
         }
 
     def to_geojson(self) -> dict[str, Any]:
@@ -368,7 +431,7 @@ class WalkRoute:
             "geometry": {"type": "LineString", "coordinates": self.coords_wgs84.tolist()},
             "properties": {
                 "kind": "route",
-                "name": f"Trygghetsvandring {self.area_name}".strip(),
+                "name": self.title or f"Trygghetsvandring {self.area_name}".strip(),
                 "length_km": round(self.length_km, 3),
                 "repeated_edge_share": round(self.repeated_edge_share, 4),
                 "priority_collected": round(self.priority_collected, 3),
@@ -404,7 +467,7 @@ class WalkRoute:
 
         from service.render.gpx import route_gpx
 
-        name = f"Trygghetsvandring {self.area_name}".strip()
+        name = self.title or f"Trygghetsvandring {self.area_name}".strip()
         return route_gpx(
             name,
             f"{self.length_km:.2f} km. {self.attribution}",
@@ -449,25 +512,50 @@ class _Graph:
         return self.arcs.rows_between(a, b)
 
 
-def _edge_prizes(edges: gpd.GeoDataFrame, weights: Mapping[str, float]) -> dict[str, np.ndarray]:
-    lit = edges["lit"].astype("string").str.strip().str.lower()
-    unlit = lit.isin(_LIT_NO).fillna(False).to_numpy(bool)
-    unknown = lit.isna().to_numpy(bool) | (lit == "").fillna(False).to_numpy(bool)
-    tunnel = edges["tunnel"].fillna(False).to_numpy(bool) & edges["highway"].isin(
+def _edge_prizes(
+    edges: gpd.GeoDataFrame,
+    weights: Mapping[str, float],
+    schools_xy: np.ndarray | None = None,
+    incident_prize: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Per-edge masks and the edge ``prize`` under ``weights``.
+
+    Masks: ``unlit``, ``unknown``, ``tunnel``, ``footpath``, ``school_path``, ``incident``.
+    """
+    cls = lit_class(edges["lit"])
+    unlit = cls == "unlit"
+    unknown = cls == "unknown"
+    highway = edges["highway"].astype("string").fillna("")
+    tunnel = edges["tunnel"].fillna(False).to_numpy(bool) & highway.isin(
         PEDESTRIAN_HIGHWAYS
     ).to_numpy(bool)
+    footpath = highway.isin(FOOTPATH_HIGHWAYS).to_numpy(bool) & (cls != "lit")
+    school_path = np.zeros(len(edges), dtype=bool)
+    if schools_xy is not None and len(schools_xy) and footpath.any():
+        near = shapely.MultiPoint(schools_xy).buffer(SCHOOL_PATH_M)
+        school_path = footpath & shapely.intersects(edges.geometry.to_numpy(), near)
     length = edges["length"].to_numpy(float)
     per_100 = length / 100.0
     # A tunnel counts once however many stretches its way is cut into: share by length.
     tunnel_len = pd.Series(np.where(tunnel, length, 0.0)).groupby(edges["osmid"].to_numpy())
     share = np.where(tunnel, length / np.maximum(tunnel_len.transform("sum").to_numpy(), 1e-9), 0)
+    prize = (
+        per_100 * (unlit * weights.get("unlit", 0.0))
+        + per_100 * (unknown * weights.get("unknown_lit", 0.0))
+        + per_100 * (footpath * weights.get("footpath", 0.0))
+        + per_100 * (school_path * weights.get("school_path", 0.0))
+        + share * weights.get("tunnel", 0.0)
+    )
+    if incident_prize is not None:
+        prize = prize + incident_prize
     return {
         "unlit": unlit,
         "unknown": unknown,
         "tunnel": tunnel,
-        "prize": per_100 * (unlit * weights.get("unlit", 0.0))
-        + per_100 * (unknown * weights.get("unknown_lit", 0.0))
-        + share * weights.get("tunnel", 0.0),
+        "footpath": footpath,
+        "school_path": school_path,
+        "incident": incident_prize if incident_prize is not None else np.zeros(len(edges)),
+        "prize": prize,
     }
 
 
@@ -486,6 +574,13 @@ def _build_graph(network: Network, node_prize: np.ndarray, edge_prize: np.ndarra
         edge_prize=edge_prize,
         node_prize=node_prize,
     )
+
+
+def _column(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """A column as an object array, all None when the frame lacks it."""
+    if name in frame:
+        return frame[name].to_numpy(dtype=object)
+    return np.full(len(frame), None, dtype=object)
 
 
 def _places(
@@ -507,6 +602,8 @@ def _places(
                     "name": f["name"].to_numpy(),
                     "weight": w[w > 0].to_numpy(),
                     "label": f["kind"].map(KIND_LABELS).fillna(f["kind"]).to_numpy(),
+                    "addr_street": _column(f, "addr:street"),
+                    "housenumber": _column(f, "addr:housenumber"),
                 },
                 geometry=f.geometry.to_numpy(),
                 crs=crs,
@@ -560,9 +657,12 @@ def plan_walk(
     centre: tuple[float, float] | None = None,
     weights: Mapping[str, float] | None = None,
     points: gpd.GeoDataFrame | None = None,
-    time_limit_s: float = 1.0,
+    work: int = WORK_BUDGET,
     repeat_penalty: float = REPEAT_PENALTY_PER_100M,
     area_name: str = "",
+    purpose: str | None = None,
+    notices: pd.DataFrame | None = None,
+    district: str | None = None,
 ) -> WalkRoute:
     """Plan a closed safety-walk loop that collects as much priority as it can.
 
@@ -580,11 +680,18 @@ def plan_walk(
     centre
         ``(lat, lon)`` of the area's centre; default the network's centre.
     weights
-        Priority per kind (see ``DEFAULT_WEIGHTS``); missing kinds use the defaults.
+        Priority per kind overriding the purpose preset's (``presets.toml``).
     points
         User points (``read_points``), kind ``point``.
-    time_limit_s
-        Wall-clock budget for the local search.
+    purpose
+        ``allmän`` (default), ``belysning``, ``krogmiljö``, ``skolväg`` or ``centrum``.
+    notices
+        Polisen's incident notices placed on streets of the area
+        (:func:`walkparts.incidents.place_notices`); they weigh ``incident`` each.
+    district
+        Part of town for the title; default the nearest OSM suburb or the tätort.
+    work
+        Local-search budget in route evaluations (the same walk on any machine).
     repeat_penalty
         Priority lost per 100 m walked a second time (fewer repeats against more places).
     area_name
@@ -601,13 +708,13 @@ def plan_walk(
     """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    if not length_km or length_km <= 0:
-        raise InvalidInputError("Vandringens längd måste vara större än 0 km.")
+    check_length(length_km)
     if network.edges.empty:
         raise AreaNotCoveredError(
             f"Det finns inga gångbara vägar i {area_name or 'området'}; välj ett annat område."
         )
-    weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+    preset = get_purpose(purpose)
+    weights = {**preset.weights, **(weights or {})}
     target = 1000.0 * float(length_km)
     crs = network.edges.crs
     to_metric = Transformer.from_crs(WGS84, crs, always_xy=True)
@@ -630,16 +737,19 @@ def plan_walk(
         )
     start_pos = int(start_pos[0])
 
-    graph, places, eprize = priority_graph(net, features, weights, points)
+    graph, places, eprize = priority_graph(net, features, weights, points, notices)
     timings["prepare"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
     solver = _Solver(graph, start_pos, target, repeat_penalty)
-    tour = solver.solve(time_limit_s)
+    tour = solver.solve(work)
     timings["solve"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
     route = _realise(graph, solver, tour, places, eprize, target, weights, area_name)
+    if district is None and centre is not None:
+        district = district_name(features, centre_xy, crs, centre[0], centre[1])
+    describe_route(route, graph, features, notices, preset.name, district)
     timings["realise"] = time.perf_counter() - t2
     timings["total"] = time.perf_counter() - t0
     route.timings_s = timings
@@ -652,16 +762,35 @@ def priority_graph(
     features: gpd.GeoDataFrame | None,
     weights: Mapping[str, float] | None = None,
     points: gpd.GeoDataFrame | None = None,
+    notices: pd.DataFrame | None = None,
 ) -> tuple[_Graph, gpd.GeoDataFrame, dict[str, np.ndarray]]:
     """The network with prizes on nodes (snapped places) and edges (lighting, tunnels).
+
+    Parameters
+    ----------
+    weights
+        Priority per kind; missing kinds weigh 0 (pass a preset's weights).
+    notices
+        Polisen's notices placed on streets (:func:`walkparts.incidents.place_notices`).
 
     Returns the solver graph, the snapped places (column ``node`` = node position) and the
     per-edge masks/prizes. Benchmarks score other routes with :func:`route_priority` on it.
     """
-    weights = {**DEFAULT_WEIGHTS, **(weights or {})}
+    weights = dict(DEFAULT_WEIGHTS if weights is None else weights)
     crs = network.edges.crs
     graph_xy = network.nodes[["x", "y"]].to_numpy(float)
     places = _places(features, points, weights, crs)
+    incident_prize = None
+    if notices is not None and len(notices) and weights.get("incident", 0.0) > 0:
+        incident_prize, squares = incident_prizes(
+            network.edges, features, notices, weights["incident"]
+        )
+        if len(squares):
+            places = pd.concat([places, squares.to_crs(crs)], ignore_index=True)
+    schools_xy = None
+    if features is not None and len(features) and weights.get("school_path", 0.0) > 0:
+        schools = features[features["kind"] == "school"].to_crs(crs)
+        schools_xy = shapely.get_coordinates(shapely.point_on_surface(schools.geometry.to_numpy()))
     if len(places):
         place_xy = shapely.get_coordinates(shapely.point_on_surface(places.geometry.to_numpy()))
         place_node, place_dist = nearest_nodes(network, place_xy)
@@ -672,7 +801,7 @@ def priority_graph(
     node_prize = np.bincount(
         places["node"].to_numpy(np.int64), weights=places["weight"], minlength=len(graph_xy)
     )
-    eprize = _edge_prizes(network.edges, weights)
+    eprize = _edge_prizes(network.edges, weights, schools_xy, incident_prize)
     return _build_graph(network, node_prize, eprize["prize"]), places, eprize
 
 
@@ -724,6 +853,7 @@ class _Solver:
         self.pred = pred
         self.L, self.P = self._leg_matrices(pred)
         self.leg_cache: dict[tuple[int, int], np.ndarray] = {}
+        self.evaluations = 0
 
     def _leg_matrices(self, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """True length and prize of every tree path between sources (inf/0 if not reached)."""
@@ -759,6 +889,7 @@ class _Solver:
 
     def evaluate(self, tour: Sequence[int]) -> tuple[float, float, float]:
         """``(value, prize, length)`` of the realised tour; value penalises repeated length."""
+        self.evaluations += 1
         nodes = self.nodes_of(tour)
         if len(nodes) < 2:
             return 0.0, 0.0, 0.0
@@ -832,9 +963,13 @@ class _Solver:
                     break
         return tour
 
-    def solve(self, time_limit_s: float) -> list[int]:
-        """Build, improve and pad the tour (indices into ``sources``; 0 is the start)."""
-        deadline = time.perf_counter() + time_limit_s
+    def solve(self, work: int) -> list[int]:
+        """Build, improve and pad the tour (indices into ``sources``; 0 is the start).
+
+        ``work`` bounds the local search by route evaluations, not by the clock, so the same
+        input gives the same walk on any machine.
+        """
+        budget = self.evaluations + work
         loops = self.L[0] + self.L[:, 0]
         loops[0] = np.inf
         if not np.isfinite(loops).any() or loops.min() > self.hi:
@@ -848,7 +983,7 @@ class _Solver:
             fits = np.flatnonzero(loops <= self.target)
             tour = [0, int(fits[np.argmax(loops[fits])]) if len(fits) else int(np.argmin(loops)), 0]
         best = (self.evaluate(tour)[0], tour)
-        while time.perf_counter() < deadline:
+        while self.evaluations < budget:
             tour = self.two_opt(best[1])
             tour = self.insert_greedy(tour, self.target)
             improved = self.evaluate(tour)[0] > best[0] + 1e-9
@@ -856,7 +991,7 @@ class _Solver:
                 best = (self.evaluate(tour)[0], tour)
             # Remove-and-reinsert each visited source (a swap when another takes its place).
             for pos in range(1, len(best[1]) - 1):
-                if time.perf_counter() >= deadline:
+                if self.evaluations >= budget:
                     break
                 trial = [*best[1][:pos], *best[1][pos + 1 :]]
                 if len(trial) < 3:
@@ -960,80 +1095,64 @@ def _realise(
 
     to_wgs = Transformer.from_crs(net.edges.crs, WGS84, always_xy=True)
     start_lon, start_lat = to_wgs.transform(*graph.xy[nodes[0]])
+    names = street_names(net.edges).to_numpy(dtype=object)
 
-    # Stops: places at visited nodes (merged per node), tunnels and lit=no stretches.
+    # Stop candidates: places at visited nodes, tunnels, and runs of dark stretches.
     first_visit = pd.Series(along[:-1], index=a).groupby(level=0).min()
     first_visit[nodes[-1]] = first_visit.get(nodes[-1], 0.0)
+    step_of = pd.Series(np.arange(len(a)), index=a).groupby(level=0).min()
     records: list[dict[str, Any]] = []
     visited = places[places["node"].isin(first_visit.index)]
-    if len(visited):
-        visited = visited.sort_values("weight", ascending=False, kind="stable")
-        for node, group in visited.groupby("node", sort=True):
-            names = [str(n) for n in group["name"].dropna().unique()]
-            labels = group["label"].value_counts(sort=False)
-            reason = ", ".join(f"{k} ({c})" if c > 1 else str(k) for k, c in labels.items())
-            records.append(
-                {
-                    "kind": group["kind"].iloc[0],
-                    "name": "; ".join(names[:4]) or str(group["label"].iloc[0]),
-                    "reason": reason,
-                    "xy": graph.xy[node],
-                    "distance_m": float(first_visit[node]),
-                    "node": int(graph.node_ids[node]),
-                    "priority": float(group["weight"].sum()),
-                }
-            )
-    seen_edge: set[int] = set()
-    mids = shapely.line_interpolate_point(geoms, 0.5, normalized=True)
-    mid_xy = shapely.get_coordinates(mids)
-    for idx in np.flatnonzero(eprize["tunnel"][rows] | eprize["unlit"][rows]):
-        row = int(rows[idx])
-        if row in seen_edge:
-            continue
-        seen_edge.add(row)
-        kind = "tunnel" if eprize["tunnel"][row] else "unlit"
-        name = net.edges["name"].iloc[row]
+    for place in visited.itertuples(index=False):
+        node = int(place.node)
+        step = int(step_of.get(node, len(rows) - 1))
         records.append(
             {
-                "kind": kind,
-                "name": str(name) if isinstance(name, str) else KIND_LABELS[kind],
-                "reason": f"{KIND_LABELS[kind]} ({lengths[idx]:.0f} m)",
-                "xy": mid_xy[idx],
-                "distance_m": float(along[idx] + lengths[idx] / 2.0),
-                "node": None,
-                "priority": float(graph.edge_prize[row]),
+                "kind": place.kind,
+                "name": place.name if isinstance(place.name, str) else None,
+                "label": str(place.label),
+                "xy": graph.xy[node],
+                "distance_m": float(first_visit[node]),
+                "street": names[rows[min(step, len(rows) - 1)]],
+                "addr_street": getattr(place, "addr_street", None),
+                "housenumber": getattr(place, "housenumber", None),
+                "priority": float(place.weight),
             }
         )
-    records.sort(key=lambda r: (r["distance_m"], r["kind"], r["name"]))
-    records = _merge_close(records, STOP_MERGE_M)
-    stops = []
-    if records:
-        xy = np.asarray([r["xy"] for r in records])
-        lon, lat = to_wgs.transform(xy[:, 0], xy[:, 1])
-        stops = [
-            WalkStop(
-                order=i + 1,
-                lon=float(lon[i]),
-                lat=float(lat[i]),
-                kind=r["kind"],
-                name=r["name"],
-                reason=r["reason"],
-                distance_m=r["distance_m"],
-                node=r["node"],
-                priority=r["priority"],
-            )
-            for i, r in enumerate(records)
-        ]
+    mids = shapely.line_interpolate_point(geoms, 0.5, normalized=True)
+    mid_xy = shapely.get_coordinates(mids)
+    seen: set[int] = set()
+    for idx in np.flatnonzero(eprize["tunnel"][rows]):
+        row = int(rows[idx])
+        if row not in seen:
+            seen.add(row)
+            records.append(_stretch_record("tunnel", idx, idx + 1, rows, names, along, mid_xy,
+                                           graph.edge_prize))  # fmt: skip
+    dark_kinds = [("unlit", eprize["unlit"])]
+    if weights.get("unknown_lit", 0.0) >= 1.0:
+        dark_kinds.append(("unknown_lit", eprize["unknown"]))
+    for kind, mask in dark_kinds:
+        for lo, hi in _runs(mask[rows] & ~eprize["tunnel"][rows]):
+            if along[hi] - along[lo] >= (DARK_RUN_M if kind == "unknown_lit" else 1.0):
+                mid = lo + int(np.searchsorted(along[lo + 1 : hi + 1] - along[lo],
+                                               (along[hi] - along[lo]) / 2))  # fmt: skip
+                records.append(_stretch_record(kind, lo, hi, rows, names, along, mid_xy,
+                                               graph.edge_prize, mid=min(mid, hi - 1)))  # fmt: skip
+    records.sort(key=lambda r: (r["distance_m"], r["kind"], str(r["name"])))
+    groups = cap_stops(merge_stops(records), max_stops(total / 1000.0))
+    stops = _numbered_stops(groups, net.edges.crs)
 
-    dark = distinct[eprize["unlit"][distinct] | eprize["unknown"][distinct]]
-    unlit = gpd.GeoDataFrame(
+    cls = lit_class(net.edges["lit"])
+    lighting_edges = gpd.GeoDataFrame(
         {
-            "kind": np.where(eprize["unlit"][dark], "unlit", "unknown_lit"),
-            "name": net.edges["name"].to_numpy()[dark],
-            "highway": net.edges["highway"].to_numpy()[dark],
-            "length_m": graph.length[dark].round(1),
+            "kind": pd.Series(cls[distinct])
+            .map({"lit": "lit", "unlit": "unlit", "unknown": "unknown_lit"})
+            .to_numpy(),
+            "name": names[distinct],
+            "highway": net.edges["highway"].to_numpy()[distinct],
+            "length_m": graph.length[distinct].round(1),
         },
-        geometry=net.edges.geometry.to_numpy()[dark],
+        geometry=net.edges.geometry.to_numpy()[distinct],
         crs=net.edges.crs,
     ).to_crs(WGS84)
     prize = float(graph.edge_prize[distinct].sum() + graph.node_prize[np.unique(nodes)].sum())
@@ -1048,51 +1167,101 @@ def _realise(
         priority_collected=prize,
         start=(float(start_lon), float(start_lat)),
         stops=stops,
-        unlit=unlit,
+        lighting_edges=lighting_edges,
         provenance=net.provenance,
         area_name=area_name,
         weights=dict(weights),
+        lighting=lighting_summary(net.edges["lit"].iloc[rows], lengths),
+        base=net.edges.iloc[net.edges.sindex.query(line.buffer(250.0), predicate="intersects")][
+            ["geometry"]
+        ],
     )
 
 
-def _merge_close(records: list[dict[str, Any]], gap_m: float) -> list[dict[str, Any]]:
-    """Merge stops that follow each other within ``gap_m`` along the route.
+#: Runs of unknown lighting at least this long (m) are stop candidates when the purpose
+#: weighs unknown lighting (``belysning``).
+DARK_RUN_M = 120.0
 
-    The merged stop stands where its highest-priority member is and lists every member.
-    """
-    groups: list[list[dict[str, Any]]] = []
-    for rec in records:
-        if groups and rec["distance_m"] - groups[-1][0]["distance_m"] <= gap_m:
-            groups[-1].append(rec)
-        else:
-            groups.append([rec])
-    merged = []
-    for group in groups:
-        if len(group) == 1:
-            merged.append(group[0])
-            continue
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """``[lo, hi)`` index ranges where ``mask`` is True."""
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def _stretch_record(
+    kind: str,
+    lo: int,
+    hi: int,
+    rows: np.ndarray,
+    names: np.ndarray,
+    along: np.ndarray,
+    mid_xy: np.ndarray,
+    edge_prize: np.ndarray,
+    mid: int | None = None,
+) -> dict[str, Any]:
+    """A stop candidate for walked edges ``lo:hi`` (a tunnel, an unlit or unknown-lit run)."""
+    mid = lo if mid is None else mid
+    length = float(along[hi] - along[lo])
+    street = next((names[r] for r in rows[lo:hi] if names[r]), None)
+    return {
+        "kind": kind,
+        "name": street,
+        "label": f"{KIND_LABELS[kind]} ({round_m(length)} m)",
+        "xy": mid_xy[mid],
+        "distance_m": float(along[mid] + (along[mid + 1] - along[mid]) / 2.0),
+        "street": street,
+        "addr_street": None,
+        "housenumber": None,
+        "priority": float(edge_prize[np.unique(rows[lo:hi])].sum()),
+    }
+
+
+def _numbered_stops(groups: list[list[dict[str, Any]]], crs: Any) -> list[WalkStop]:
+    """Numbered stops from merged groups; names are set later by :func:`describe_route`."""
+    if not groups:
+        return []
+    to_wgs = Transformer.from_crs(crs, WGS84, always_xy=True)
+    stops = []
+    for i, group in enumerate(groups):
         lead = max(group, key=lambda r: r["priority"])
-        names = list(dict.fromkeys(r["name"] for r in group))
-        reasons = list(dict.fromkeys(r["reason"] for r in group))
-        merged.append(
-            {
-                **lead,
-                "name": "; ".join(names[:4]) + (f" m.fl. ({len(names)})" if len(names) > 4 else ""),
-                "reason": ", ".join(reasons),
-                "priority": float(sum(r["priority"] for r in group)),
-            }
+        lon, lat = to_wgs.transform(*lead["xy"])
+        labels = pd.Series([r["label"] for r in group]).value_counts(sort=False)
+        reason = ", ".join(f"{k} ({c})" if c > 1 else str(k) for k, c in labels.items())
+        members = list(dict.fromkeys(str(r["name"]) for r in group if r["name"]))
+        stops.append(
+            WalkStop(
+                order=i + 1,
+                lon=float(lon),
+                lat=float(lat),
+                kind=lead["kind"],
+                name=str(lead["name"] or lead["street"] or KIND_LABELS.get(lead["kind"], "")),
+                reason=reason,
+                distance_m=float(lead["distance_m"]),
+                priority=float(sum(r["priority"] for r in group)),
+                members=members,
+                records=group,
+            )
         )
-    return merged
+    return stops
 
 
 def plan_walk_in_area(
     area: Area,
     osm_file: str | Path | None = None,
+    *,
+    kommun: str | None = None,
+    incidents_since: date | None = None,
+    incidents_until: date | None = None,
     **kwargs: Any,
 ) -> WalkRoute:
     """Load the walkable network and features of ``area`` and plan a walk there.
 
-    Keyword arguments go to :func:`plan_walk`; the area's centre is the default centre.
+    Polisen's incident notices of the municipality (``kommun``, else the area's, else the
+    one at the centre by Lantmäteriet's boundaries) on the area's streets and squares become
+    places; outside Sweden or without an archive the walk is planned without them.
+    Other keyword arguments go to :func:`plan_walk`; the area's centre is the default centre.
     """
     from geodata.osm import load_features, load_network
 
@@ -1101,45 +1270,36 @@ def plan_walk_in_area(
     if network.edges.empty:
         raise AreaNotCoveredError(f"Det finns inga gångbara vägar i {area.name}.")
     features = load_features(area, osm_file)
-    loaded = time.perf_counter() - t0
     if kwargs.get("centre") is None:
         if "center" in area.extra:
             kwargs["centre"] = area.extra["center"]
         else:
             c = area.wgs84.centroid
             kwargs["centre"] = (c.y, c.x)
+    code = kommun or area.code or municipality_at(*kwargs["centre"])
+    notices, span = None, None
+    if code and kwargs.get("notices") is None:
+        until = incidents_until or date.today()
+        since = incidents_since or until - timedelta(days=DEFAULT_SPAN_DAYS)
+        if since >= until:
+            raise InvalidInputError("Händelsernas startdatum måste ligga före slutdatumet.")
+        try:
+            events = incident_events(code, since, until)
+        except DataUnavailableError:
+            events = None
+        if events is not None:
+            names = set(street_names(network.edges).dropna())
+            if len(features):
+                squares = features[features["kind"].isin(["square", "station"])]
+                names |= set(squares["name"].dropna())
+            notices = place_notices(events, names)
+            kwargs["notices"] = notices
+            span = (since.isoformat(), until.isoformat())
+    loaded = time.perf_counter() - t0
     kwargs.setdefault("area_name", area.name)
     route = plan_walk(network, features, **kwargs)
+    if route.incidents is not None:
+        route.incident_span = span
     total = loaded + route.timings_s["total"]
     route.timings_s = {"load": loaded, **route.timings_s, "total": total}
     return route
-
-
-def render_protocol(route: WalkRoute, title: str | None = None) -> str:
-    """The printable A4 walk protocol (HTML with print CSS): overview and a checklist per stop.
-
-    Print it from a browser, or turn it into PDF with any HTML-to-PDF tool.
-    """
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
-    from service.followup.findings import CHECKLIST
-
-    env = Environment(
-        loader=FileSystemLoader(Path(__file__).resolve().parents[1] / "render" / "templates"),
-        autoescape=select_autoescape(["html", "j2"]),
-    )
-    kinds = route.unlit["kind"] if len(route.unlit) else pd.Series(dtype=str)
-    lengths = route.unlit["length_m"] if len(route.unlit) else pd.Series(dtype=float)
-    walking_min = route.length_km * 60.0 / WALK_SPEED_KMH
-    return env.get_template("protocol.html.j2").render(
-        title=title or f"Trygghetsvandring {route.area_name}".strip(),
-        start_text=f"{route.start[1]:.5f}, {route.start[0]:.5f}",
-        length_km=route.length_km,
-        minutes=round(walking_min + STOP_MINUTES * len(route.stops)),
-        stops=route.stops,
-        checklist=CHECKLIST,
-        unlit_m=float(lengths.sum()),
-        unknown_m=float(lengths[kinds == "unknown_lit"].sum()),
-        repeated_share=route.repeated_edge_share,
-        attribution=route.attribution,
-    )

@@ -193,7 +193,7 @@ class FindingRow(SQLModel, table=True):
     responsible: str = Field(default="kommun", max_length=40)
     action: str = ""
     deadline: date | None = None
-    status: str = Field(default="open", max_length=20)
+    status: str = Field(default="öppen", max_length=20)  # öppen, planerad, åtgärdad
     created: date = Field(default_factory=date.today)
     updated: date = Field(default_factory=date.today)
 

@@ -154,3 +154,28 @@ def test_follow_up_map_colours_by_status(findings):
         assert label in html or json.dumps(label)[1:-1] in html  # layer names are JSON
     assert "OpenStreetMap contributors" in html
     assert json.dumps(items[2].description, ensure_ascii=False)[1:-1][:20] in html
+
+
+def test_statuses_and_exports_are_swedish(findings):
+    f = next(iter(findings))
+    planned = findings.update(f.id, status="planerad", deadline=date(2025, 3, 1))
+    assert planned.status.value == "planerad"
+    assert findings.update(f.id, status="Åtgärdad").status == Status.done
+    csv_text = findings.to_csv()
+    assert "åtgärdad" in csv_text and ",open," not in csv_text
+    props = findings.to_geojson()["features"][0]["properties"]
+    assert props["status"] == "åtgärdad" and props["status_label"] == "Åtgärdad"
+    assert props["category_label"][0].isupper()
+    again = FindingCollection.from_csv(csv_text)
+    assert [x.status for x in again] == [x.status for x in findings]
+
+
+def test_finding_far_from_the_walk_is_refused(venues):
+    from service.followup.findings import check_near_route
+
+    lat, lon, _name = venues[0]
+    # A short real stretch through Norrmalm (the venue and one 300 m east of it).
+    route = [[lon, lat], [lon + 0.005, lat]]
+    assert check_near_route(lat + 0.001, lon, route) < 150  # about 110 m north
+    with pytest.raises(InvalidInputError, match="högst 1 km"):
+        check_near_route(lat + 0.02, lon, route)  # about 2,2 km north

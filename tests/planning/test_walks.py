@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
+import re
+from datetime import date
 
 import gpxpy
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 from bs4 import BeautifulSoup
@@ -13,11 +18,11 @@ from pyproj import Transformer
 from typer.testing import CliRunner
 
 from geodata import WGS84
-from geodata.errors import AreaNotCoveredError, InfeasibleError, InvalidInputError
+from geodata.errors import AreaNotCoveredError, InvalidInputError
 from geodata.osm import load_features, load_network
 from service.cli import app
 from service.planning import walks
-from tests.conftest import STOCKHOLM
+from tests.conftest import POLISEN_ARCHIVE, STOCKHOLM
 
 CENTRE = (59.3365, 18.0700)  # Norrmalm, inside the extract
 RADIUS_KM = 0.6  # the extract is about 1.2 x 0.9 km; the data layer wants half the area
@@ -71,7 +76,7 @@ def test_loop_is_closed_and_within_ten_percent(route):
 @pytest.mark.parametrize("length_km", [1.2, 4.0])
 def test_other_lengths_stay_in_the_window(stockholm, length_km):
     network, features = stockholm
-    r = walks.plan_walk(network, features, length_km=length_km, centre=CENTRE, time_limit_s=0.3)
+    r = walks.plan_walk(network, features, length_km=length_km, centre=CENTRE, work=300)
     assert abs(r.length_km - length_km) <= 0.1 * length_km
     assert r.node_ids[0] == r.node_ids[-1]
 
@@ -134,7 +139,7 @@ def test_unlit_stretches_found_where_lit_is_no(helsinki):
         length_km=1.5,
         start=(float(node["lat"]), float(node["lon"])),
         weights={"unlit": 10.0},
-        time_limit_s=0.5,
+        work=300,
     )
     on_route = network.edges.iloc[np.unique(r.edge_rows)]
     found = on_route[on_route["lit"] == "no"]
@@ -172,7 +177,7 @@ def test_user_points_become_stops(stockholm, tmp_path):
         length_km=2.5,
         centre=CENTRE,
         points=walks.read_points(path),
-        time_limit_s=0.3,
+        work=300,
     )
     assert any("Anmälan: mörk passage" in s.name for s in r.stops)
 
@@ -201,6 +206,12 @@ def test_json_has_exactly_the_issue_shape(route):
         "route",
         "priority_collected",
         "timings_s",
+        "purpose",
+        "title",
+        "meeting_point",
+        "lighting",
+        "directions",
+        "incidents",
     }
     assert set(data["start"]) == {"lat", "lon"}
     assert set(data["stops"][0]) == {"order", "lat", "lon", "kind", "name", "reason"}
@@ -209,19 +220,22 @@ def test_json_has_exactly_the_issue_shape(route):
     assert 18.0 < lon < 18.1 and 59.3 < lat < 59.4
 
 
-def test_protocol_lists_every_stop_with_the_checklist(route):
-    soup = BeautifulSoup(walks.render_protocol(route), "html.parser")
-    sections = soup.select("section.stop")
+def test_protocol_lists_every_stop_with_the_purpose_checklist(route):
+    from service.render.protocol import render_protocol
+
+    soup = BeautifulSoup(render_protocol(route, with_map=False), "html.parser")
+    sections = soup.select("div.stop")
     assert len(sections) == len(route.stops)
     for section, stop in zip(sections, route.stops, strict=True):
         assert section["id"] == f"stopp-{stop.order}"
         text = section.get_text(" ")
         assert stop.name in text
-        for heading in ("Belysning", "Vegetation och sikt", "Skötsel", "Framkomlighet"):
+        for heading in ("Belysning", "Sikt och överblick", "Vägen ut", "Skötsel", "Folkliv"):
             assert heading in text
-        assert "Förslag till åtgärd" in text and "Upplevd trygghet" in text
+        assert "Anteckningar" in text
     assert "@page" in soup.style.string and "A4" in soup.style.string
     assert "OpenStreetMap" in soup.footer.get_text()
+    assert "Okänd belysning är det vandringen ska kontrollera" in soup.get_text()
 
 
 def test_walk_map_has_numbered_stops_and_attribution(route):
@@ -258,12 +272,11 @@ def test_start_far_off_the_network(stockholm):
         walks.plan_walk(network, features, start=(59.3200, 18.0700))  # ~1.9 km south
 
 
-def test_length_too_short_to_leave_the_start(stockholm):
+def test_length_outside_half_to_fifteen_km_is_refused(stockholm):
     network, features = stockholm
-    with pytest.raises(InfeasibleError, match="för kort"):
-        walks.plan_walk(network, features, length_km=0.01, centre=CENTRE)
-    with pytest.raises(InvalidInputError):
-        walks.plan_walk(network, features, length_km=0, centre=CENTRE)
+    for bad in (0.01, 0.4, 16.0, 0.0):
+        with pytest.raises(InvalidInputError, match="0,5 och 15 km"):
+            walks.plan_walk(network, features, length_km=bad, centre=CENTRE)
 
 
 def test_area_without_walkable_ways(stockholm, env):
@@ -310,3 +323,206 @@ def test_cli_bad_input_raises_planner_errors(env):
     assert result.exit_code == 2 and "LAT,LON" in result.stderr, result.output
     result = runner.invoke(app, ["walk", "--osm-file", str(STOCKHOLM)])
     assert result.exit_code == 2 and "mittpunkt" in result.stderr, result.output
+
+
+# --------------------------------------------------------------------------- purposes (issue 15)
+
+LICENSED = "venue"
+
+
+@pytest.fixture(scope="module")
+def by_purpose(stockholm):
+    network, features = stockholm
+    return {
+        p: walks.plan_walk(network, features, length_km=2.5, centre=CENTRE, purpose=p, work=400)
+        for p in ("allmän", "belysning", "krogmiljö", "skolväg", "centrum")
+    }
+
+
+@pytest.mark.parametrize("purpose", ["allmän", "belysning", "krogmiljö", "skolväg", "centrum"])
+def test_each_purpose_gives_a_closed_walk_of_usable_stops(by_purpose, purpose):
+    r = by_purpose[purpose]
+    assert r.purpose == purpose
+    assert r.node_ids[0] == r.node_ids[-1]
+    assert 0.9 * 2500 <= r.length_m <= 1.1 * 2500
+    assert 3 <= len(r.stops) <= 12
+    assert r.repeated_edge_share <= 0.30
+    for stop in r.stops:
+        assert (
+            stop.name and stop.name != "nan" and not stop.name[0].isdigit()
+        ) or " vid " in stop.name
+
+
+def test_belysning_walks_where_lighting_is_not_known(by_purpose, stockholm):
+    general, lighting = by_purpose["allmän"], by_purpose["belysning"]
+
+    # Independently of the planner's own summary: walked length by the edges' lit tags.
+    def share(route):
+        edges = route_edges(route, stockholm[0])
+        dark = edges["lit"].isna() | (edges["lit"] == "no")
+        return float(edges.loc[dark, "length"].sum() / edges["length"].sum())
+
+    assert share(lighting) == pytest.approx(lighting.lighting["not_known_lit_share"], abs=1e-6)
+    assert share(lighting) >= share(general) + 0.10 or share(lighting) > 0.90
+    venues = sum(1 for s in lighting.stops if any(r["kind"] == LICENSED for r in s.records))
+    assert venues * 4 <= len(lighting.stops)
+
+
+def route_edges(route, network):
+    """The walked edges (repeats included) of a route, read back from its node ids."""
+    edges = network.edges.set_index(["u", "v"])
+    rows = []
+    for a, b in zip(route.node_ids[:-1], route.node_ids[1:], strict=True):
+        key = (a, b) if (a, b) in edges.index else (b, a)
+        rows.append(edges.loc[[key]].sort_values("length").iloc[0])
+    return pd.DataFrame(rows)
+
+
+def test_krogmiljo_groups_venues_by_block(by_purpose):
+    r = by_purpose["krogmiljö"]
+    grouped = [s for s in r.stops if re.match(r"\d+ utskänkningsställen vid \w", s.name)]
+    assert grouped, [s.name for s in r.stops]
+    for stop in grouped:
+        count = int(stop.name.split()[0])
+        assert count == sum(1 for rec in stop.records if rec["kind"] == LICENSED)
+
+
+def test_skolvag_passes_a_school_in_reach(by_purpose, stockholm):
+    _, features = stockholm
+    assert (features["kind"] == "school").any()
+    r = by_purpose["skolväg"]
+    assert any(rec["kind"] == "school" for s in r.stops for rec in s.records)
+
+
+def test_centrum_stops_at_squares_stations_parks_or_shops(by_purpose):
+    r = by_purpose["centrum"]
+    kinds = {rec["kind"] for s in r.stops for rec in s.records}
+    assert kinds & {"square", "station", "park", "shop"}
+
+
+def test_title_and_meeting_point_carry_names(by_purpose):
+    for r in by_purpose.values():
+        assert r.title.startswith("Trygghetsvandring i Stockholm, ")  # Lantmäteriet's tätort
+        assert re.search(r", \d+,\d km, start \D", r.title)
+        assert r.meeting_point and not re.search(r"\d+\.\d{3}", r.meeting_point)
+        assert r.title.endswith(r.meeting_point)
+
+
+def test_directions_name_the_streets_in_route_order(by_purpose, stockholm):
+    from service.planning.walkparts.describe import walking_names
+
+    r = by_purpose["allmän"]
+    # Pavements without a name are walked as the street beside them (within 20 m).
+    edges = stockholm[0].largest_component().edges
+    walked = [n for n in walking_names(edges).to_numpy()[r.edge_rows].tolist() if n]
+    named_legs = [leg.street for leg in r.directions if leg.street in set(walked)]
+    assert len(named_legs) >= 5
+    # Each named leg appears in the walked sequence after the one before it.
+    pos = 0
+    for street in named_legs:
+        pos = walked.index(street, pos)
+    assert sum(leg.length_m for leg in r.directions) == pytest.approx(r.length_m)
+    stops_in_text = [int(x) for leg in r.directions for x in leg.stops]
+    assert stops_in_text == [s.order for s in r.stops]
+    assert r.directions[0].text().startswith("Gå ")
+
+
+def test_helsinki_belysning_against_allman(helsinki):
+    network, features = helsinki
+    centre = network.nodes[["lat", "lon"]].median()
+    start = (float(centre["lat"]), float(centre["lon"]))
+    kw = {"length_km": 2.5, "start": start, "work": 400}
+    general = walks.plan_walk(network, features, purpose="allmän", **kw)
+    lighting = walks.plan_walk(network, features, purpose="belysning", **kw)
+    assert abs(lighting.length_m - 2500) <= 250 and lighting.node_ids[0] == lighting.node_ids[-1]
+    g, b = (x.lighting["not_known_lit_share"] for x in (general, lighting))
+    assert b >= g + 0.10 or b > 0.90
+    venues = sum(1 for s in lighting.stops if any(r["kind"] == LICENSED for r in s.records))
+    assert venues * 4 <= len(lighting.stops)
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+def _archive_notices(names: set[str]) -> dict[str, set[int]]:
+    """Independently of the planner: Stockholm incident notices naming each street."""
+    out: dict[str, set[int]] = {n: set() for n in names}
+    with gzip.open(POLISEN_ARCHIVE, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            event = json.loads(line)
+            # The kommun's own notices and county notices titled "…, Stockholm".
+            county = str(event.get("name", "")).rsplit(",", 1)[-1].strip() == "Stockholm"
+            if event.get("location_name") != "Stockholm" and not county:
+                continue
+            text = f"{event.get('summary') or ''} {event.get('body') or ''}"
+            for name in names:
+                if re.search(rf"(?<![\wåäö]){re.escape(name)}(?![\wåäö])", text):
+                    out[name].add(int(event["id"]))
+    return out
+
+
+@pytest.fixture(scope="module")
+def with_incidents(env, area):
+    return walks.plan_walk_in_area(
+        area,
+        STOCKHOLM,
+        length_km=2.5,
+        purpose="krogmiljö",
+        kommun="Stockholm",
+        incidents_since=date(2022, 9, 1),
+        incidents_until=date(2026, 9, 1),
+        work=400,
+    )
+
+
+def test_incidents_passed_are_the_archives_notices_on_those_streets(with_incidents, stockholm):
+    from service.planning.walkparts.incidents import street_names
+
+    r = with_incidents
+    assert r.incidents is not None and len(r.incidents) >= 3
+    walked = {n for n in street_names(route_edges(r, stockholm[0])).tolist() if n}
+    assert set(r.incidents["street"]) <= walked
+    archive = _archive_notices(set(r.incidents["street"]))
+    for row in r.incidents.itertuples(index=False):
+        assert row.count == len(row.ids) >= 1
+        # Every counted notice is in the archive and names that street.
+        assert set(row.ids) <= archive[row.street], row.street
+    famous = {"Sergels torg", "Sveavägen", "Hamngatan", "Stureplan", "Kungsträdgården",
+              "Vasagatan", "Kungsgatan", "Drottninggatan"}  # fmt: skip
+    assert famous & set(r.incidents["street"])
+    assert r.incident_span == ("2022-09-01", "2026-09-01")
+
+
+def test_pdf_protocol_fits_four_pages_with_the_map_first(with_incidents, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    from service.render.protocol import render_protocol_pdf
+
+    pdf = render_protocol_pdf(with_incidents)
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert 2 <= len(reader.pages) <= 4
+    assert len(reader.pages[0].images) == 1
+    first = reader.pages[0].extract_text()
+    assert "Samlingsplats" in first and with_incidents.meeting_point in first
+    assert any("Polisens händelser" in p.extract_text() for p in reader.pages[1:])
+
+
+def test_cli_bad_input_is_one_swedish_line_and_exit_2(env, monkeypatch, capsys):
+    import sys
+
+    from service.cli import main
+
+    base = ["loftesplan", "walk", "--osm-file", str(STOCKHOLM), "--radius-km", "0.6"]
+    cases = [
+        (["--center", f"{CENTRE[0]},{CENTRE[1]}", "--purpose", "nattliv"], "Okänt syfte"),
+        (["--center", f"{CENTRE[0]},{CENTRE[1]}", "--length-km", "0.3"], "0,5 och 15 km"),
+        (["--center", f"{CENTRE[0]},{CENTRE[1]}", "--length-km", "16"], "0,5 och 15 km"),
+        (["--center", "63.40,13.08"], "täcker"),
+    ]
+    for extra, message in cases:
+        monkeypatch.setattr(sys, "argv", [*base, *extra])
+        with pytest.raises(SystemExit) as exc:
+            main()
+        out, err = capsys.readouterr()
+        assert exc.value.code == 2, (extra, out, err)
+        assert message in err + out
+        assert "Traceback" not in err + out

@@ -9,9 +9,10 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 
 from service.api.deps import FollowUpRead, FollowUpWrite, InputModel, SessionDep, SettingsDep
-from service.planning.walks import render_protocol
+from service.followup.findings import check_near_route
 from service.render.maps.assets import use_local_assets
 from service.render.maps.walk import findings_map, walk_map
+from service.render.protocol import render_protocol
 from service.store.crud import add_finding, findings_of, get_or_404, stored_route, update_finding
 from service.store.db import audit
 from service.store.models import WalkRow
@@ -28,7 +29,12 @@ class WalkIn(InputModel):
     center_lat: float | None = Field(default=None, ge=-90, le=90)
     center_lon: float | None = Field(default=None, ge=-180, le=180)
     radius_km: float | None = Field(default=None, gt=0, le=20)
-    length_km: float = Field(default=2.5, gt=0, le=20)
+    length_km: float = Field(default=2.5, description="0,5–15 km")
+    purpose: str = Field(
+        default="allmän",
+        max_length=20,
+        description="belysning, krogmiljö, skolväg, centrum, allmän",
+    )
     start_lat: float | None = Field(default=None, ge=-90, le=90)
     start_lon: float | None = Field(default=None, ge=-180, le=180)
     weights: str | None = Field(default=None, max_length=300, examples=["venue=3,unlit=1"])
@@ -71,12 +77,14 @@ def create_walk(
             length_km=body.length_km,
             start=start,
             weights=body.weights,
+            purpose=body.purpose,
+            incidents_kommun=workspace.municipality_code,
         )
     )
-    route, area = planned.route, planned.area
+    route = planned.route
     row = WalkRow(
         workspace_id=workspace.id,
-        name=body.name or f"Trygghetsvandring {area.name}",
+        name=body.name or route.title,
         length_km=route.length_km,
         params=body.model_dump(),
         summary={**route.to_json(), "attribution": route.attribution},
@@ -118,6 +126,15 @@ def walk_protocol(walk_id: int, session: SessionDep, _access: FollowUpRead) -> s
     return get_or_404(session, WalkRow, walk_id, "Vandring").protocol_html
 
 
+@router.get("/api/walks/{walk_id}/protokoll.pdf")
+def walk_protocol_pdf(walk_id: int, session: SessionDep, _access: FollowUpRead) -> Response:
+    """The protocol as PDF (WeasyPrint, no browser)."""
+    from weasyprint import HTML
+
+    html = get_or_404(session, WalkRow, walk_id, "Vandring").protocol_html
+    return Response(HTML(string=html).write_pdf(), media_type="application/pdf")
+
+
 @router.get("/api/walks/{walk_id}/karta", response_class=HTMLResponse)
 def walk_map_page(walk_id: int, session: SessionDep, _access: FollowUpRead) -> str:
     """The walk map (numbered stops, unlit stretches); assets served locally."""
@@ -130,6 +147,7 @@ def create_finding(
 ) -> dict[str, Any]:
     """Record a finding made on the walk."""
     walk = get_or_404(session, WalkRow, walk_id, "Vandring")
+    check_near_route(body.lat, body.lon, stored_route(walk).coords_wgs84)
     row = add_finding(session, walk, body.model_dump())
     audit(
         session, username=access.user.username, action="create", entity="finding", entity_id=row.id
@@ -142,7 +160,7 @@ def create_finding(
 def edit_finding(
     finding_id: int, changes: dict[str, Any], session: SessionDep, access: FollowUpWrite
 ) -> dict[str, Any]:
-    """Follow up a finding: responsible, action, deadline, status (open, planned, done)."""
+    """Follow up a finding: responsible, action, deadline, status (öppen, planerad, åtgärdad)."""
     row = update_finding(session, finding_id, changes)
     audit(session, username=access.user.username, action="update", entity="finding",
           entity_id=finding_id, detail=changes)  # fmt: skip

@@ -9,12 +9,13 @@ import folium
 
 from geodata import OSM_ATTRIBUTION
 from service.render.maps._base import add_attribution, add_legend, number_icon
+from service.render.static_map import LIT, UNLIT
+from service.render.static_map import UNKNOWN as UNKNOWN_LIT
 
 ROUTE = "#2c7fb8"
-UNLIT = "#d7301f"
-UNKNOWN_LIT = "#fdae61"
+
 START = "#238b45"
-STATUS_COLOURS = {"open": "#d7301f", "planned": "#fe9929", "done": "#1a9850"}
+STATUS_COLOURS = {"öppen": "#d7301f", "planerad": "#fe9929", "åtgärdad": "#1a9850"}
 
 
 def walk_map(route: Any, tiles: str | None = "OpenStreetMap") -> folium.Map:
@@ -39,14 +40,15 @@ def walk_map(route: Any, tiles: str | None = "OpenStreetMap") -> folium.Map:
         color=ROUTE,
         weight=5,
         opacity=0.8,
-        tooltip=f"Vandringsslinga, {route.length_km:.2f} km",
+        tooltip=f"Vandringsslinga, {route.length_km:.1f} km".replace(".", ","),
     ).add_to(fmap)
     dark = folium.FeatureGroup(name="Belysning", show=True)
     for kind, colour, label in (
+        ("lit", LIT, "Belyst (lit=yes)"),
         ("unlit", UNLIT, "Obelyst (lit=no)"),
-        ("unknown_lit", UNKNOWN_LIT, "Belysning okänd"),
+        ("unknown_lit", UNKNOWN_LIT, "Belysning okänd – kontrollera"),
     ):
-        sub = route.unlit[route.unlit["kind"] == kind]
+        sub = route.lighting_edges[route.lighting_edges["kind"] == kind]
         if len(sub):
             folium.GeoJson(
                 sub[["kind", "length_m", "geometry"]].to_json(),
@@ -74,11 +76,11 @@ def walk_map(route: Any, tiles: str | None = "OpenStreetMap") -> folium.Map:
     folium.LayerControl(collapsed=True).add_to(fmap)
     add_legend(
         fmap,
-        f"Trygghetsvandring {route.length_km:.2f} km, {len(route.stops)} stopp",
+        route.title or f"Trygghetsvandring, {len(route.stops)} stopp",
         [
-            (ROUTE, "Slinga"),
+            (LIT, "Belyst sträcka"),
             (UNLIT, "Obelyst sträcka"),
-            (UNKNOWN_LIT, "Belysning okänd i OSM"),
+            (UNKNOWN_LIT, "Belysning okänd i OSM – kontrollera"),
             (START, "Samlingsplats"),
         ],
     )
