@@ -15,14 +15,12 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from geodata.network import WALK_SPEED_KMH
 from service.planning.walkparts.directions import round_m
 from service.planning.walkparts.presets import get_purpose
 from service.planning.walkparts.stops import fmt_km
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-#: Walking speed and minutes per stop for the time estimate.
-WALK_SPEED_KMH = 4.0
-STOP_MINUTES = 3.0
 
 
 def _env() -> Environment:
@@ -53,6 +51,8 @@ def render_protocol(route: Any, title: str | None = None, *, with_map: bool = Tr
 
         png = walk_map_png(route)
         map_uri = "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+    from service.planning.walks import STOP_MINUTES
+
     purpose = get_purpose(route.purpose)
     minutes = route.length_km * 60.0 / WALK_SPEED_KMH + STOP_MINUTES * len(route.stops)
     incidents = route.incidents if route.incidents is not None else None
