@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import geopandas as gpd
 import pandas as pd
@@ -138,7 +138,7 @@ def in_municipality(event: PoliceEvent, name: str) -> bool:
     return event.location_name.endswith(" län") and event.name.rsplit(",", 1)[-1].strip() == name
 
 
-def _open_lines(path: Path) -> Iterator[str]:
+def _open_lines(path: Path) -> TextIO:
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8", errors="replace")
     return path.open(encoding="utf-8", errors="replace")

@@ -251,7 +251,7 @@ def _settlement_hint(key: str) -> str:
 
 def _suggestions(key: str, names: list[str], n: int = 5) -> str:
     """' Menade du: A, B?' from difflib over ASCII-folded names, or '' if none is close."""
-    folded = {}
+    folded: dict[str, str] = {}
     for name in names:
         folded.setdefault(name_key(name, ascii_fold=True), name)
     close = difflib.get_close_matches(name_key(key, ascii_fold=True), list(folded), n=n, cutoff=0.6)

@@ -488,7 +488,8 @@ def geocode_addresses(
                 geocoder[i], reason[i] = "nominatim", None
     frame["placed"] = ~np.isnan(lon)
     frame["geocoder"] = geocoder
-    frame["reason"] = np.where(frame["placed"], None, reason)
+    placed = frame["placed"].to_numpy(bool)
+    frame["reason"] = [None if ok else why for ok, why in zip(placed, reason, strict=True)]
     points = shapely.points(lon, lat)
     points[~frame["placed"].to_numpy()] = None
     return gpd.GeoDataFrame(frame, geometry=points, crs=WGS84)

@@ -269,6 +269,7 @@ def _check_checkpoint_request(request: CheckpointRequest) -> tuple[str, str, flo
             "Ange räckvidden på exakt ett sätt: i km eller i minuter.",
             field="radius_km",
         )
+    value: float | None
     if request.radius_km is not None:
         mode, value, scale = "length", request.radius_km, 1000.0
     else:

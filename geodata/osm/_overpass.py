@@ -161,7 +161,10 @@ def graph_to_network(graph: nx.MultiDiGraph, kind: str, provenance: Provenance) 
     tags = edges.reindex(columns=list(_READ_KEYS)).map(_first)
     tags = tags.astype(object).where(tags.notna(), None)
     # OSMnx turns oneway into a bool; our rules and edge_attributes read the tag text.
-    tags["oneway"] = np.where(edges.get("oneway", False) == True, "yes", None)  # noqa: E712
+    oneway = edges.get("oneway", pd.Series(False, index=edges.index)) == True  # noqa: E712
+    tags["oneway"] = pd.Series(oneway.to_numpy(bool), index=tags.index).map(
+        {True: "yes", False: None}
+    )
     keep = np.fromiter(
         (is_network_way(kind, row) for row in tags.to_dict("records")), bool, len(tags)
     )
@@ -245,7 +248,7 @@ def network_from_area(area: Area, kind: str) -> Network:
     return graph_to_network(graph, kind, provenance)
 
 
-def _feature_tags() -> dict[str, bool | list[str]]:
+def _feature_tags() -> dict[str, bool | str | list[str]]:
     # Bus platforms are matched by feature_kind outside FEATURE_RULES.
     tags: dict[str, set[str] | bool] = {"public_transport": {"platform"}}
     for rule in FEATURE_RULES.values():

@@ -117,7 +117,7 @@ def register(app: typer.Typer) -> None:
                 }
             typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
             return
-        where = area.name if area is not None else osm_file.name
+        where = area.name if area is not None else Path(osm_file or "").name
         out = Table(title=f"{label.capitalize()} i {where}: {len(found)}")
         for col in ("namn", "typ", "öppettider", "osm"):
             out.add_column(col)
@@ -205,7 +205,7 @@ def register(app: typer.Typer) -> None:
             found = pd.concat([found[found["place_id"].isin(matched)], own], ignore_index=True)
             found = gpd.GeoDataFrame(found, geometry="geometry", crs=own.crs)
             extra.append(own.attrs["attribution"])
-        where = area.name if area is not None else osm_file.name
+        where = area.name if area is not None else Path(osm_file or "").name
         plan = plan_round_for_places(
             RoundRequest(
                 places=found,

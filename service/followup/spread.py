@@ -99,7 +99,9 @@ class ExecutedSpread:
             "population_share": (
                 None if self.population_share is None else round(self.population_share, 4)
             ),
-            "farthest_unreached_km": None if far is None else round(far.distance_m / 1000, 1),
+            "farthest_unreached_km": (
+                None if far is None or far.distance_m is None else round(far.distance_m / 1000, 1)
+            ),
             "farthest_unreached": None if far is None else far.name,
             "reached": [s.name for s in self.settlements if s.reached],
             "radius_km": self.radius_m / 1000,

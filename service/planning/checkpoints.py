@@ -600,7 +600,7 @@ class MaximalCovering:
         cost, moves = self._spread(state, rng, deadline)
         selected = np.flatnonzero(state.chosen)
         missed = unreachable
-        if reach is not None and (state.reached == 0).any():
+        if reach is not None and p.reaches is not None and (state.reached == 0).any():
             reachable_ids = np.flatnonzero(np.asarray(p.reaches.sum(axis=0)).ravel() > 0)
             missed = np.sort(np.concatenate([unreachable, reachable_ids[state.reached == 0]]))
         return Solution(

@@ -114,7 +114,7 @@ def opening_windows(
                 for a, b, s, _ in parsed.intervals(start, end)
                 if s == opening_hours.State.OPEN
             ]
-        except (opening_hours.ParserError, ValueError) as exc:
+        except (opening_hours.ParserError, ValueError) as exc:  # type: ignore[attr-defined]  # not in its stub
             log.info("unparseable opening_hours %r: %s", text, exc)
             windows.append(None)
             state.append("ogiltiga")
@@ -271,7 +271,7 @@ class _Solver:
         """Moves of a run of 1-3 stops elsewhere in the tour that shorten it, best first."""
         seq = np.array([0, *tour, 0])
         n = len(tour)
-        moves = []
+        moves: list[tuple[float, int, int, int]] = []
         for run in (1, 2, 3):
             if run >= n:
                 break
@@ -526,6 +526,8 @@ def plan_round(
         reason = f"hinns inte med inom {max_hours:g} timmar eller öppettiderna"
     skipped.append(_skipped(places, ok[np.array(left, dtype=int) - 1], reason))
     arrivals = solver.schedule(tour)
+    if arrivals is None:  # insert() and improve() only ever keep feasible tours
+        raise InfeasibleError("Rundan kunde inte schemaläggas inom öppettiderna.")
     return _realise(
         routing, places, ok, tour, arrivals, stop_nodes, pred, length, seconds, start_time,
         service_min, hours_state, snap_m, pd.concat(skipped, ignore_index=True), mode, title,

@@ -194,7 +194,7 @@ def schedule_checkpoints(
     if n_more > len(day_weight):
         free_rows = free.index.to_numpy()
         p = free["weight"].to_numpy()
-        chosen = rng.choice(free_rows, size=n_more, replace=False, p=p / p.sum())
+        chosen = [int(r) for r in rng.choice(free_rows, size=n_more, replace=False, p=p / p.sum())]
     else:
         picked_days = rng.choice(
             day_weight.index.to_numpy(),

@@ -729,13 +729,13 @@ def plan_walk(
         start_xy = np.array(to_metric.transform(start[1], start[0]))
     else:
         start_xy = _default_start(net, features, centre_xy, reach_m=min(400.0, target / 4))
-    start_pos, start_dist = nearest_nodes(net, start_xy[None, :])
+    start_node, start_dist = nearest_nodes(net, start_xy[None, :])
     if start_dist[0] > MAX_START_OFFSET_M:
         raise InvalidInputError(
             f"Startpunkten ligger {start_dist[0]:.0f} m från närmaste gångväg; den får ligga "
             f"högst {MAX_START_OFFSET_M:.0f} m bort. Välj en punkt närmare vägnätet."
         )
-    start_pos = int(start_pos[0])
+    start_pos = int(start_node[0])
 
     graph, places, eprize = priority_graph(net, features, weights, points, notices)
     timings["prepare"] = time.perf_counter() - t0

@@ -189,7 +189,7 @@ def overview_sketch(
     lat = np.array([s.lat for s in sites])
     crs = metric_crs_for(float(lon.mean()), float(lat.mean()))
     pts = gpd.GeoSeries(gpd.points_from_xy(lon, lat), crs=WGS84).to_crs(crs)
-    layers = {}
+    layers: dict[str, Any] = {}
     for key, geom in (("covered", covered), ("uncovered", uncovered)):
         if geom is None or shapely.is_empty(geom):
             layers[key] = []

@@ -54,14 +54,14 @@ def number(value: float | int | None, decimals: int = 0, empty: str = "–") -> 
 
 def percent(share: float | None, decimals: int = 1, empty: str = "–") -> str:
     """A share (0–1) as a Swedish percentage: ``percent(0.995)`` → "99,5 %"."""
-    if _missing(share):
+    if share is None or _missing(share):
         return empty
     return f"{number(100 * share, decimals)}{THOUSANDS}%"
 
 
 def km(metres: float | None, decimals: int = 1, empty: str = "–") -> str:
     """Metres as kilometres: ``km(12345)`` → "12,3 km"."""
-    if _missing(metres):
+    if metres is None or _missing(metres):
         return empty
     return f"{number(metres / 1000, decimals)}{THOUSANDS}km"
 
