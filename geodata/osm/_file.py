@@ -178,7 +178,7 @@ def read_networks(path: str | Path, kinds: Iterable[str] = ("drive",)) -> dict[s
     for kind in kinds:
         provenance = Provenance(source="file", detail=str(path), data_date=_iso_date(newest[kind]))
         pieces = _select_ways(
-            np.asarray(member[kind], dtype=bool), all_ids, all_lengths, all_refs, all_lons, all_lats
+            np.asarray(member[kind], dtype=bool), all_ids, all_lengths, all_refs, all_lons
         )
         if pieces is None:
             networks[kind] = empty_network(kind, provenance)
@@ -203,9 +203,8 @@ def _select_ways(
     lengths: np.ndarray,
     refs: np.ndarray,
     lons: np.ndarray,
-    lats: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    """Ways selected by ``mask``, cut at nodes without a location.
+    """Ways selected by ``mask``, cut at nodes without a location (NaN in ``lons``).
 
     Returns the source way index of every piece, each piece's node count and the node
     positions (into ``refs``) of all pieces in order; None when nothing is left.

@@ -194,8 +194,11 @@ class _Nearest:
         site[r[first]] = c[first]
         return pieces, d, site
 
-    def move(self, s: int, c: int, fallback: tuple[np.ndarray, ...]) -> None:
-        """Take ``s`` out (its pieces fall back as ``fallback`` says) and put ``c`` in."""
+    def move(self, _s: int, c: int, fallback: tuple[np.ndarray, ...]) -> None:
+        """Take site ``_s`` out (its pieces fall back as ``fallback`` says) and put ``c`` in.
+
+        ``_s`` itself is not read: ``fallback`` already holds where its pieces go.
+        """
         pieces, d, site = fallback
         self.d1[pieces], self.who[pieces] = d, site
         idx, dc = self.row(c)
