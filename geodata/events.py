@@ -138,6 +138,18 @@ def in_municipality(event: PoliceEvent, name: str) -> bool:
     return event.location_name.endswith(" län") and event.name.rsplit(",", 1)[-1].strip() == name
 
 
+def _may_be_in(record: object, name: str) -> bool:
+    """False only for a well-formed record that clearly belongs to another kommun."""
+    if not isinstance(record, dict):
+        return True
+    location, title = record.get("location_name"), record.get("name")
+    if not isinstance(location, str) or not isinstance(title, str):
+        return True  # malformed or the live API's shape: let _event_from decide
+    if location == name:
+        return True
+    return location.endswith(" län") and title.rsplit(",", 1)[-1].strip() == name
+
+
 def _open_lines(path: Path) -> TextIO:
     if path.suffix == ".gz":
         return gzip.open(path, "rt", encoding="utf-8", errors="replace")
@@ -204,7 +216,10 @@ def read_archive(
                 if not line.strip():
                     continue
                 try:
-                    event = _event_from(json.loads(line))
+                    record = json.loads(line)
+                    if name is not None and not _may_be_in(record, name):
+                        continue  # another kommun: skip the costly date parsing
+                    event = _event_from(record)
                 except (ValueError, KeyError, TypeError):
                     skipped_lines.append(lineno)
                     continue

@@ -313,13 +313,19 @@ class Gazetteer:
             k: np.asarray(v) for k, v in ordered.groupby("key", sort=False).indices.items()
         }
         self._ordered = ordered
+        self._found: dict[str, gpd.GeoDataFrame] = {"": ordered.iloc[:0]}
 
     def lookup(self, key: str) -> gpd.GeoDataFrame:
-        """Rows whose normalised name equals ``key``, best first (polygon, then population)."""
-        rows = self._index.get(key)
-        if rows is None:
-            return self._ordered.iloc[:0]
-        return self._ordered.iloc[rows]
+        """Rows whose normalised name equals ``key``, best first (polygon, then population).
+
+        Most probes miss; misses and hits are both remembered (callers do not modify them).
+        """
+        found = self._found.get(key)
+        if found is None:
+            rows = self._index.get(key)
+            found = self._found[""] if rows is None else self._ordered.iloc[rows]
+            self._found[key] = found
+        return found
 
 
 def _settlements_of(code: str) -> gpd.GeoDataFrame:

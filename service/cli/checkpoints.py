@@ -25,17 +25,36 @@ def write_geojson(plan: Any, path: Path) -> None:
     sites.to_crs("EPSG:4326").to_file(path, driver="GeoJSON")
 
 
+#: Reach of a checkpoint when the planner gives none: 5 minutes' driving.
+DEFAULT_RADIUS_MIN = 5.0
+
+
 def register(app: typer.Typer) -> None:
     """Add the ``checkpoints`` command to ``app``."""
 
     @app.command()
     def checkpoints(
-        kommun: str | None = typer.Option(None, "--kommun", help="Kommunens namn eller kod."),
-        boundary: Path | None = typer.Option(None, "--boundary", help="Område som GeoJSON."),
-        osm_file: Path | None = typer.Option(None, "--osm-file", help="Lokal OSM-fil."),
+        kommun: str | None = typer.Option(
+            None, "--kommun", help="Kommunens namn eller kod (eller --boundary)."
+        ),
+        boundary: Path | None = typer.Option(
+            None, "--boundary", help="Område som GeoJSON (i stället för --kommun)."
+        ),
+        osm_file: Path | None = typer.Option(
+            None,
+            "--osm-file",
+            help="Lokal OSM-fil; ensam: hela filens område. Utan: sparad data eller internet.",
+        ),
         count: int = typer.Option(..., "--count", help="Antal kontroller (K)."),
-        radius_km: float | None = typer.Option(None, "--radius-km", help="Räckvidd i km."),
-        radius_min: float | None = typer.Option(None, "--radius-min", help="Räckvidd i minuter."),
+        radius_km: float | None = typer.Option(
+            None, "--radius-km", help="Räckvidd i km (i stället för --radius-min)."
+        ),
+        radius_min: float | None = typer.Option(
+            None,
+            "--radius-min",
+            help="Räckvidd i minuters körning (i stället för --radius-km). "
+            f"Utan någon av dem: {DEFAULT_RADIUS_MIN:g} minuter.",
+        ),
         candidates: Path | None = typer.Option(None, "--candidates", help="Egna kandidater."),
         fixed: Path | None = typer.Option(None, "--fixed", help="Fasta platser (GeoJSON)."),
         exclude: Path | None = typer.Option(None, "--exclude", help="Uteslutna områden."),
@@ -114,7 +133,9 @@ def register(app: typer.Typer) -> None:
             osm_file=osm_file,
             count=count,
             radius_km=radius_km,
-            radius_min=radius_min,
+            radius_min=DEFAULT_RADIUS_MIN
+            if radius_km is None and radius_min is None
+            else radius_min,
             candidates=candidates,
             fixed=fixed,
             exclude=exclude,

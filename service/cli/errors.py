@@ -214,8 +214,8 @@ def usage_message(exc: click_errors.ClickException) -> str:
     if message.startswith(("Got unexpected extra argument", "Got unexpected extra arguments")):
         extra = message.split("(", 1)[-1].rstrip(")")
         return f"För många argument: {extra}.\n{help_hint}"
-    if "requires an argument" in message or ("requires" in message and "argument" in message):
-        option = message.split(" ", 1)[0]
+    if "requires an argument" in message:
+        option = getattr(exc, "option_name", None) or _quoted(message) or "flaggan"
         return f"Flaggan {option} behöver ett värde.\n{help_hint}"
     if "Missing command" in message:
         return f"Ange ett kommando.\n{help_hint}"
