@@ -31,6 +31,8 @@ class Settings(GeodataSettings):
     secure_cookie: bool | None = None
     #: Checkpoint plan jobs that run at once; the rest wait in a queue.
     max_plan_jobs: int = Field(default=2, ge=1, le=64)
+    #: Minutes between polls of polisen.se's public events (0: never; never when offline).
+    polisen_poll_minutes: float = Field(default=30.0, ge=0)
     #: Lowest level of the log messages shown (``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``).
     log_level: str = Field(default="WARNING", pattern="^(DEBUG|INFO|WARNING|ERROR)$")
 

@@ -27,4 +27,7 @@ def register(app: typer.Typer) -> None:
         except StorageError as exc:  # one clear line, whatever the terminal width
             typer.echo(f"Fel: {exc}", err=True)
             raise typer.Exit(2) from None
+        from service.followup.live import start_live_poll
+
+        start_live_poll(settings.polisen_poll_minutes)  # off when offline or set to 0
         uvicorn.run(app, host=host, port=port)

@@ -17,7 +17,7 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -72,13 +72,16 @@ def _spread_block(xy: np.ndarray, towns: Any, population: int | None) -> dict[st
     }
 
 
-def _traffic_record(code: str, events: list[PoliceEvent]) -> dict[str, Any]:
-    """Quarterly and yearly traffic-check figures of one municipality."""
-    towns = settlements(code)
-    population = population_by_code().get(code)
+def _add_traffic(record: dict[str, Any], code: str, events: list[PoliceEvent]) -> list[Any]:
+    """Add traffic-check notices to a municipality's record; returns the exact points added.
+
+    The record keeps each placed check's point rounded to a metre (``points`` per year) so a
+    later poll can recompute the year's spread without the archive.
+    """
     placed = place_notices(events, code)
-    quarters: dict[str, dict[str, Any]] = {}
-    by_year: dict[str, list[tuple[float, float]]] = {}
+    quarters = record.setdefault("quarters", {})
+    points = record.setdefault("points", {})
+    exact = []
     for notice in placed:
         key = quarter_of(notice.event.datetime)
         entry = quarters.setdefault(key, {"checks": 0, "unplaced": 0, "settlements": {}})
@@ -89,18 +92,88 @@ def _traffic_record(code: str, events: list[PoliceEvent]) -> dict[str, Any]:
             name = notice.record.settlement
             entry["settlements"][name] = entry["settlements"].get(name, 0) + 1
         if notice.x is not None and notice.y is not None:
-            by_year.setdefault(key[:4], []).append((notice.x, notice.y))
-    years = {
+            points.setdefault(key[:4], []).append([round(notice.x), round(notice.y)])
+            exact.append((key[:4], notice.x, notice.y))
+    record["quarters"] = dict(sorted(quarters.items()))
+    return exact
+
+
+def _refresh_spread(
+    record: dict[str, Any], code: str, exact: list[Any] | None = None
+) -> dict[str, Any]:
+    """Recompute the year and whole-record spread blocks of one municipality.
+
+    ``exact`` (year, x, y) points are used when given (a full build); otherwise the stored
+    metre-rounded points (an update from the live poll).
+    """
+    towns = settlements(code)
+    population = population_by_code().get(code)
+    by_year: dict[str, list[tuple[float, float]]] = {}
+    if exact is not None:
+        for year, x, y in exact:
+            by_year.setdefault(year, []).append((x, y))
+    else:
+        for year, pts in record.get("points", {}).items():
+            by_year[year] = [(float(x), float(y)) for x, y in pts]
+    years = sorted({k[:4] for k in record.get("quarters", {})})
+    record["years"] = {
         year: _spread_block(np.array(by_year.get(year, []), dtype=float), towns, population)
-        for year in sorted({k[:4] for k in quarters})
+        for year in years
     }
     every = [p for pts in by_year.values() for p in pts]
-    return {
-        "quarters": dict(sorted(quarters.items())),
-        "years": years,
-        "all": _spread_block(np.array(every, dtype=float), towns, population),
-        "settlements_total": len(towns),
+    record["all"] = _spread_block(np.array(every, dtype=float), towns, population)
+    record["settlements_total"] = len(towns)
+    return record
+
+
+def _traffic_record(code: str, events: list[PoliceEvent]) -> dict[str, Any]:
+    """Quarterly and yearly traffic-check figures of one municipality."""
+    record: dict[str, Any] = {}
+    exact = _add_traffic(record, code, events)
+    return _refresh_spread(record, code, exact)
+
+
+RECENT_DAYS = 3
+
+
+def _count(aggregate: dict[str, Any], events: list[PoliceEvent]) -> dict[str, list[PoliceEvent]]:
+    """Add notices to the per-type quarterly counts; the traffic checks per municipality."""
+    codes_by_name = {m.name: m.code for m in all_municipalities()}
+    traffic: dict[str, list[PoliceEvent]] = {}
+    for event in events:
+        code = municipality_code_of(event, codes_by_name)
+        if code is None:
+            aggregate["county_level_notices"] = aggregate.get("county_level_notices", 0) + 1
+            continue
+        entry = aggregate["municipalities"].setdefault(code, {"counts": {}, "traffic": {}})
+        per_type = entry["counts"].setdefault(event.type, {})
+        key = quarter_of(event.datetime)
+        per_type[key] = per_type.get(key, 0) + 1
+        if event.type in POLISEN_EVENT_KINDS:
+            traffic.setdefault(code, []).append(event)
+    return traffic
+
+
+def _dates(aggregate: dict[str, Any], events: list[PoliceEvent], source: str) -> None:
+    """Update the record's first and last dates, notice count and recently seen ids."""
+    if not events:
+        return
+    last = max(e.datetime for e in events)
+    if aggregate.get("last_datetime"):
+        last = max(last, datetime.fromisoformat(aggregate["last_datetime"]))
+    first = min(e.datetime for e in events).date().isoformat()
+    aggregate["first_date"] = min(filter(None, [aggregate.get("first_date"), first]))
+    aggregate["data_date"] = last.date().isoformat()
+    aggregate["last_datetime"] = last.isoformat()
+    aggregate["notices"] = aggregate.get("notices", 0) + len(events)
+    since = last - timedelta(days=RECENT_DAYS)
+    recent = dict(aggregate.get("recent", {}))
+    recent.update({str(e.id): e.datetime.isoformat() for e in events})
+    aggregate["recent"] = {
+        k: v for k, v in sorted(recent.items()) if datetime.fromisoformat(v) >= since
     }
+    aggregate["built"] = datetime.now(UTC).date().isoformat()
+    aggregate["archive"] = source
 
 
 def build_aggregate(
@@ -122,43 +195,49 @@ def build_aggregate(
         JSON-ready; write it with :func:`write_aggregate`.
     """
     loaded = read_archive(archive)
-    codes_by_name = {m.name: m.code for m in all_municipalities()}
-    counts: dict[str, dict[str, dict[str, int]]] = {}
-    traffic: dict[str, list[PoliceEvent]] = {}
-    county_level = 0
-    for event in loaded.events:
-        code = municipality_code_of(event, codes_by_name)
-        if code is None:
-            county_level += 1
-            continue
-        per_type = counts.setdefault(code, {}).setdefault(event.type, {})
-        key = quarter_of(event.datetime)
-        per_type[key] = per_type.get(key, 0) + 1
-        if event.type in POLISEN_EVENT_KINDS:
-            traffic.setdefault(code, []).append(event)
-    municipalities: dict[str, Any] = {}
-    for m in all_municipalities():
-        if progress is not None:
-            progress(f"{m.code} {m.name}: {len(traffic.get(m.code, []))} trafikkontroller")
-        municipalities[m.code] = {
-            "counts": counts.get(m.code, {}),
-            "traffic": _traffic_record(m.code, traffic.get(m.code, [])),
-        }
-    dates = [e.datetime for e in loaded.events]
-    return {
+    aggregate: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "attribution": POLISEN_ATTRIBUTION,
-        "archive": Path(loaded.source).name,
-        "first_date": min(dates).date().isoformat() if dates else None,
-        "data_date": max(dates).date().isoformat() if dates else None,
-        "built": datetime.now(UTC).date().isoformat(),
-        "notices": len(loaded.events),
-        "county_level_notices": county_level,
+        "first_date": None,
+        "county_level_notices": 0,
         "radius_km": DEFAULT_RADIUS_M / 1000,
         "settlements_source": settlements("2321").attrs.get("attribution", ""),
         "population_source": "Källa: SCB, folkmängd 31 december 2025",
-        "municipalities": municipalities,
+        "municipalities": {m.code: {"counts": {}, "traffic": {}} for m in all_municipalities()},
     }
+    traffic = _count(aggregate, loaded.events)
+    for m in all_municipalities():
+        if progress is not None:
+            progress(f"{m.code} {m.name}: {len(traffic.get(m.code, []))} trafikkontroller")
+        aggregate["municipalities"][m.code]["traffic"] = _traffic_record(
+            m.code, traffic.get(m.code, [])
+        )
+    _dates(aggregate, loaded.events, Path(loaded.source).name)
+    return aggregate
+
+
+def apply_notices(
+    aggregate: dict[str, Any], events: list[PoliceEvent], source: str = "polisen.se"
+) -> int:
+    """Add newly polled notices to the aggregate in place; returns how many were new.
+
+    A notice counts as seen when it is older than the record's last days or its id is among
+    the ids of those days (``recent``), so polling the same notices twice adds nothing.
+    Only the municipalities that got a traffic check have their spread recomputed.
+    """
+    last = aggregate.get("last_datetime")
+    horizon = datetime.fromisoformat(last) - timedelta(days=RECENT_DAYS) if last else None
+    seen = {int(k) for k in aggregate.get("recent", {})}
+    fresh = [e for e in events if e.id not in seen and (horizon is None or e.datetime >= horizon)]
+    if not fresh:
+        return 0
+    traffic = _count(aggregate, fresh)
+    for code, notices in traffic.items():
+        record = aggregate["municipalities"][code]["traffic"]
+        _add_traffic(record, code, notices)
+        _refresh_spread(record, code)
+    _dates(aggregate, fresh, source)
+    return len(fresh)
 
 
 def write_aggregate(aggregate: dict[str, Any], path: str | Path) -> Path:
@@ -170,7 +249,6 @@ def write_aggregate(aggregate: dict[str, Any], path: str | Path) -> Path:
     with gzip.GzipFile(tmp, "wb", mtime=0) as fh:
         fh.write(payload)
     tmp.replace(path)
-    load_aggregate.cache_clear()
     return path
 
 
@@ -179,23 +257,42 @@ def imported_aggregate_path() -> Path:
     return Path(get_settings().data_dir) / AGGREGATE_NAME
 
 
-@lru_cache(maxsize=1)
 def load_aggregate() -> dict[str, Any]:
     """The newest aggregate: an imported one in the data directory, else the shipped one."""
     imported = imported_aggregate_path()
     if imported.is_file():
         try:
-            with gzip.open(imported, "rt", encoding="utf-8") as fh:
-                data = json.load(fh)
-            data["origin"] = "importerad"
-            return data
+            return _read_imported(str(imported), imported.stat().st_mtime_ns)
         except (OSError, ValueError) as exc:
             log.warning("importerat aggregat %s kunde inte läsas: %s", imported, exc)
+    return _read_shipped()
+
+
+@lru_cache(maxsize=2)
+def _read_imported(path: str, _mtime_ns: int) -> dict[str, Any]:
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        data = json.load(fh)
+    data["origin"] = "importerad"
+    return data
+
+
+@lru_cache(maxsize=1)
+def _read_shipped() -> dict[str, Any]:
     shipped = files("service.followup") / "data" / AGGREGATE_NAME
     with shipped.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as fh:
         data = json.load(fh)
     data["origin"] = "medföljande"
     return data
+
+
+def import_archive(archive: str | Path) -> dict[str, Any]:
+    """``loftesplan data import polisen ARCHIVE``: rebuild the aggregate into the data dir.
+
+    Idempotent: the aggregate is rebuilt from the whole archive each time.
+    """
+    aggregate = build_aggregate(archive)
+    write_aggregate(aggregate, imported_aggregate_path())
+    return aggregate
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,97 @@
+"""The live poll of polisen.se's public events API, run as a background job of the service.
+
+Every ``polisen_poll_minutes`` (a setting; 0 turns it off, and it never runs offline) the job
+fetches the latest notices for the whole country, adds the new ones to the national aggregate
+(:func:`service.followup.record.apply_notices`) and writes it to the data directory, where it
+supersedes the aggregate shipped with the package.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from geodata.events import PoliceEvent
+from geodata.events import _event_from as event_from_record  # the one notice parser
+from geodata.online import reachable
+from geodata.settings import get_settings
+from service.followup.record import (
+    apply_notices,
+    imported_aggregate_path,
+    load_aggregate,
+    write_aggregate,
+)
+
+log = logging.getLogger(__name__)
+
+
+def parse_api_events(payload: Any) -> tuple[list[PoliceEvent], int]:
+    """Notices from the API's JSON answer (a list of events); malformed ones are skipped.
+
+    Returns
+    -------
+    tuple
+        The notices, oldest first, and how many records could not be read.
+    """
+    events, skipped = [], 0
+    for record in payload if isinstance(payload, list) else []:
+        try:
+            events.append(event_from_record(record))
+        except (ValueError, KeyError, TypeError):
+            skipped += 1
+    events.sort(key=lambda e: e.datetime)
+    return events, skipped
+
+
+def fetch_latest(timeout_s: float = 20.0) -> list[PoliceEvent]:
+    """The latest notices for all of Sweden from polisen.se (about 500; setting polisen_url)."""
+    import httpx
+
+    url = get_settings().polisen_url
+    if not reachable(url):
+        return []
+    response = httpx.get(
+        url, timeout=timeout_s, headers={"User-Agent": "loftesplan (medborgarlöften)"}
+    )
+    response.raise_for_status()
+    events, skipped = parse_api_events(response.json())
+    if skipped:
+        log.warning("%d notiser från polisen.se kunde inte läsas", skipped)
+    return events
+
+
+def poll_once(events: list[PoliceEvent] | None = None) -> int:
+    """One poll: fetch (unless ``events`` are given), add the new ones, write the aggregate.
+
+    Returns
+    -------
+    int
+        How many notices were new.
+    """
+    fetched = fetch_latest() if events is None else events
+    aggregate = dict(load_aggregate())
+    aggregate.pop("origin", None)
+    added = apply_notices(aggregate, fetched, source="polisen.se (direkt)")
+    if added:
+        write_aggregate(aggregate, imported_aggregate_path())
+    return added
+
+
+def start_live_poll(minutes: float) -> threading.Event | None:
+    """Start the poll in a daemon thread; the returned event stops it. None when off/offline."""
+    if minutes <= 0 or get_settings().offline:
+        return None
+    stop = threading.Event()
+
+    def run() -> None:
+        while not stop.is_set():
+            try:
+                added = poll_once()
+                log.info("polisen.se: %d nya notiser", added)
+            except Exception as exc:  # a failed poll must never stop the service
+                log.warning("Polisens händelser kunde inte hämtas: %s", exc)
+            stop.wait(minutes * 60)
+
+    threading.Thread(target=run, name="polisen-live-poll", daemon=True).start()
+    return stop
