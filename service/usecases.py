@@ -43,9 +43,9 @@ from service.planning.checkpoints import (
     plan_checkpoints,
     read_points,
 )
+from service.planning.checkpoints.risk import DEFAULT_RISK_WEIGHT, DEFAULT_VENUE_WEIGHT, risk_demand
 from service.planning.coverage import EXPLANATIONS, spread_metrics
 from service.planning.distances import demand_pieces
-from service.planning.risk import DEFAULT_RISK_WEIGHT, DEFAULT_VENUE_WEIGHT, risk_demand
 from service.planning.rounds import Round, plan_round
 from service.planning.walks import (
     WalkRoute,

@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from geodata.errors import InvalidInputError
-from service.planning.risk import DEFAULT_RISK_WEIGHT, DEFAULT_VENUE_WEIGHT
+from service.planning.checkpoints.risk import DEFAULT_RISK_WEIGHT, DEFAULT_VENUE_WEIGHT
 from service.render.format import number, percent
 from service.usecases import CheckpointRequest, plan_checkpoints_for_area
 

@@ -22,8 +22,8 @@ from service.planning.checkpoints import (
     eligible_edges,
     plan_checkpoints,
 )
+from service.planning.checkpoints.spread import default_min_separation
 from service.planning.coverage import spread_metrics
-from service.planning.spread import default_min_separation
 from tests.conftest import OSLO, RHEIN_NECKAR, STOCKHOLM
 from tests.conftest import run_cli as _cli
 
@@ -350,8 +350,8 @@ def test_cli_refuses_bad_time_limits_and_risk_abroad(monkeypatch, capsys) -> Non
 @pytest.fixture(scope="module")
 def stockholm_risk():
     """Stockholm's real notices of the last three years placed on the Norrmalm extract."""
+    from service.planning.checkpoints.risk import risk_demand
     from service.planning.distances import demand_pieces
-    from service.planning.risk import risk_demand
 
     net = load_network(None, "drive", STOCKHOLM)
     feats = load_features(None, STOCKHOLM)

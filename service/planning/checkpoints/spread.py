@@ -35,7 +35,7 @@ import numpy as np
 from scipy import sparse
 
 if TYPE_CHECKING:
-    from service.planning.checkpoints import _State
+    from service.planning.checkpoints.search import _State
 
 #: Default minimum separation as a share of the radius (see the module docstring).
 SEPARATION_SHARE = 1.0 / 3.0

@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
+#: Seconds the Lagrangian bound may take (it stops earlier once it meets the plan).
+DEFAULT_BOUND_SECONDS = 4.0
 #: Iterations without a new best bound before the step factor is halved.
 PATIENCE = 30
 #: Share of the new subgradient in the deflected direction (the rest is the last direction).
