@@ -230,7 +230,7 @@ def _best_move(
     else:
         pool = np.sort(np.argpartition(np.hypot(*(xy - xy[s]).T), m - 1)[:m])
     allowed = ~state.chosen[pool] & (state.blocked[pool] == 0)
-    if lost_reach is not None and len(lost_reach):
+    if state.reach is not None and lost_reach is not None and len(lost_reach):
         hits = np.asarray(state.reach[pool][:, lost_reach].sum(axis=1)).ravel()
         allowed &= hits == len(lost_reach)
     cov_delta = state.gain[pool] - loss
