@@ -138,6 +138,21 @@ def in_municipality(event: PoliceEvent, name: str) -> bool:
     return event.location_name.endswith(" län") and event.name.rsplit(",", 1)[-1].strip() == name
 
 
+def _wanted(
+    event: PoliceEvent,
+    name: str | None,
+    types: set[str] | None,
+    lo: date | None,
+    hi: date | None,
+) -> bool:
+    """Whether an archived event passes the kommun, type and date filters."""
+    if name is not None and not in_municipality(event, name):
+        return False
+    if types is not None and event.type not in types:
+        return False
+    return _within(event.datetime, lo, hi)
+
+
 def _may_be_in(record: object, name: str) -> bool:
     """False only for a well-formed record that clearly belongs to another kommun."""
     if not isinstance(record, dict):
@@ -223,13 +238,8 @@ def read_archive(
                 except (ValueError, KeyError, TypeError):
                     skipped_lines.append(lineno)
                     continue
-                if name is not None and not in_municipality(event, name):
-                    continue
-                if wanted_types is not None and event.type not in wanted_types:
-                    continue
-                if not _within(event.datetime, lo, hi):
-                    continue
-                events.append(event)
+                if _wanted(event, name, wanted_types, lo, hi):
+                    events.append(event)
     except (OSError, EOFError) as exc:
         if lineno == 0:
             raise DataUnavailableError(f"Kan inte läsa händelsearkivet {path.name}: {exc}") from exc
