@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import html
-
 import folium
 from branca.element import Element
+
+from service.render import escape
 
 _POSITIONS = {
     "topright": "top: 10px; right: 10px;",
@@ -31,15 +31,15 @@ def add_legend(fmap: folium.Map, title: str, entries: list[tuple[str, str]]) -> 
     """A legend box: ``entries`` are (colour, Swedish label)."""
     rows = "".join(
         f'<div><span style="display:inline-block;width:18px;height:4px;background:{c};'
-        f'vertical-align:middle;margin-right:6px"></span>{html.escape(label)}</div>'
+        f'vertical-align:middle;margin-right:6px"></span>{escape.text(label)}</div>'
         for c, label in entries
     )
-    add_panel(fmap, f"<b>{html.escape(title)}</b>{rows}", "bottomleft", "lp-legend")
+    add_panel(fmap, f"<b>{escape.text(title)}</b>{rows}", "bottomleft", "lp-legend")
 
 
 def add_attribution(fmap: folium.Map, labels: list[str]) -> None:
     """Footer with every source and its data date (required wherever the data is shown)."""
-    text = " · ".join(html.escape(label) for label in dict.fromkeys(labels) if label)
+    text = " · ".join(escape.text(label) for label in dict.fromkeys(labels) if label)
     add_panel(fmap, f"Källor: {text}", "bottomright", "lp-attribution")
 
 
@@ -51,6 +51,6 @@ def number_icon(label: int | str, colour: str = "#08306b") -> folium.DivIcon:
         html=(
             f'<div style="background:{colour};color:#fff;border:2px solid #fff;'
             "border-radius:12px;width:24px;height:24px;text-align:center;"
-            f'font:bold 12px/20px sans-serif;box-shadow:0 0 3px #000">{label}</div>'
+            f'font:bold 12px/20px sans-serif;box-shadow:0 0 3px #000">{escape.text(label)}</div>'
         ),
     )

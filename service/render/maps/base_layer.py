@@ -18,7 +18,6 @@ and the legend/attribution helpers of :mod:`service.render.maps._base` finish th
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,6 +37,7 @@ from geodata.municipalities import (
     municipality_boundary,
 )
 from geodata.network import Network
+from service.render import escape
 
 LAND = "#f4f1e8"
 WATER = "#b9d3ea"
@@ -83,7 +83,7 @@ def _label_icon(text: str, css_class: str) -> folium.DivIcon:
         icon_size=(0, 0),
         icon_anchor=(0, 0),
         class_name="lp-label-holder",
-        html=f'<span class="lp-label {css_class}">{html.escape(text)}</span>',
+        html=f'<span class="lp-label {css_class}">{escape.text(text)}</span>',
     )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from typing import Any
 
@@ -12,6 +11,7 @@ import numpy as np
 import shapely
 
 from geodata import WGS84
+from service.render import escape
 from service.render.maps._base import add_attribution, add_legend, add_panel, number_icon
 
 COVERED = "#1a9850"
@@ -117,7 +117,7 @@ def coverage_map(
                 "fill": False,
                 "dashArray": "6",
             },
-            tooltip=area.name,
+            tooltip=escape.tooltip(area.name),
         ).add_to(boundary)
         boundary.add_to(fmap)
         labels.append(area.attribution)
@@ -145,7 +145,7 @@ def coverage_map(
         cands["geometry"] = shapely.set_precision(cands.geometry.to_numpy(), 10.0**-_DECIMALS)
         group = folium.FeatureGroup(name="Kandidatplatser", show=False)
         folium.GeoJson(
-            cands.rename(columns={"reason": "varför"}).to_json(),
+            escape.geojson_text(cands.rename(columns={"reason": "varför"}), ["varför"]).to_json(),
             marker=folium.CircleMarker(radius=3, color="#777", fill=True, fill_opacity=0.6),
             tooltip=folium.GeoJsonTooltip(fields=["varför"], aliases=["Kandidat:"]),
         ).add_to(group)
@@ -156,7 +156,9 @@ def coverage_map(
         sett["population"] = sett["population"].fillna(0).astype(int)
         group = folium.FeatureGroup(name="Tätorter och bebyggelse")
         folium.GeoJson(
-            sett.rename(columns={"name": "namn", "population": "invånare"}).to_json(),
+            escape.geojson_text(
+                sett.rename(columns={"name": "namn", "population": "invånare"}), ["namn"]
+            ).to_json(),
             style_function=lambda _: {"color": "#6a3d9a", "weight": 1, "fillOpacity": 0.15},
             marker=folium.CircleMarker(radius=5, color="#6a3d9a", fill=True),
             tooltip=folium.GeoJsonTooltip(fields=["namn", "invånare"], aliases=["Ort:", "Inv.:"]),
@@ -171,15 +173,15 @@ def coverage_map(
     ):
         popup = (
             f"<b>Kontroll {number}</b><br>"
-            f"Varför vald: {html.escape(str(row['reason']))}<br>"
-            f"{way.capitalize()}: {html.escape(_road_label(row))}<br>"
+            f"Varför vald: {escape.text(row['reason'])}<br>"
+            f"{way.capitalize()}: {escape.text(_road_label(row))}<br>"
             f"Täcker {_fmt(row['road_km_covered'])} km {way} inom {radius_txt}"
         )
         folium.Marker(
             [pt.y, pt.x],
             icon=number_icon(number, SITE),
-            popup=folium.Popup(popup, max_width=260),
-            tooltip=f"Kontroll {number}",
+            popup=escape.popup(popup),
+            tooltip=escape.tooltip(f"Kontroll {number}"),
         ).add_to(group)
     group.add_to(fmap)
 

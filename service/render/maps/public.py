@@ -7,7 +7,6 @@ map works on a phone.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -16,6 +15,7 @@ import geopandas as gpd
 
 from geodata import WGS84
 from service.followup.promises import KIND_LABELS_SV
+from service.render import escape
 from service.render import format as fmt
 from service.render.maps._base import add_attribution, add_legend
 from service.render.maps.base_layer import base_map
@@ -55,7 +55,7 @@ class PublicMap:
 
 
 def _popup(text: str) -> folium.Popup:
-    return folium.Popup(html.escape(text), max_width=260)
+    return escape.text_popup(text)
 
 
 def public_map(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import folium
 
+from service.render import escape
 from service.render.maps._base import add_attribution, add_legend, number_icon
 
 ROUTE = "#08519c"
@@ -33,26 +33,26 @@ def round_map(plan: Any, extra_attribution: list[str] | None = None) -> folium.M
             color=ROUTE,
             weight=4,
             opacity=0.8,
-            tooltip=f"{plan.title}: {plan.length_km:.2f} km",
+            tooltip=escape.tooltip(f"{plan.title}: {plan.length_km:.2f} km"),
         ).add_to(route)
     folium.Marker(
         [plan.start[1], plan.start[0]],
-        tooltip="Start och mål",
+        tooltip=escape.tooltip("Start och mål"),
         icon=folium.Icon(color="darkblue", icon="flag"),
     ).add_to(route)
     route.add_to(fmap)
     stops = folium.FeatureGroup(name="Besök", show=True)
     for stop in plan.stops:
         popup = (
-            f"<b>{stop.order}. {html.escape(stop.name)}</b><br>"
+            f"<b>{stop.order}. {escape.text(stop.name)}</b><br>"
             f"Ankomst {stop.arrival:%H:%M}, avfärd {stop.departure:%H:%M}<br>"
-            f"Öppettider: {html.escape(stop.opening_hours or 'saknas i OSM')}"
+            f"Öppettider: {escape.text(stop.opening_hours or 'saknas i OSM')}"
         )
         folium.Marker(
             [stop.lat, stop.lon],
             icon=number_icon(stop.order, STOP),
-            tooltip=f"{stop.order}. {stop.name} ({stop.arrival:%H:%M})",
-            popup=folium.Popup(popup, max_width=280),
+            tooltip=escape.tooltip(f"{stop.order}. {stop.name} ({stop.arrival:%H:%M})"),
+            popup=escape.popup(popup, max_width=280),
         ).add_to(stops)
     stops.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)

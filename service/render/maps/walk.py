@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import folium
 
 from geodata import OSM_ATTRIBUTION
+from service.render import escape
 from service.render.maps._base import add_attribution, add_legend, number_icon
 from service.render.static_map import LIT, UNLIT
 from service.render.static_map import UNKNOWN as UNKNOWN_LIT
@@ -40,7 +40,7 @@ def walk_map(route: Any, tiles: str | None = "OpenStreetMap") -> folium.Map:
         color=ROUTE,
         weight=5,
         opacity=0.8,
-        tooltip=f"Vandringsslinga, {route.length_km:.1f} km".replace(".", ","),
+        tooltip=escape.tooltip(f"Vandringsslinga, {route.length_km:.1f} km".replace(".", ",")),
     ).add_to(fmap)
     dark = folium.FeatureGroup(name="Belysning", show=True)
     for kind, colour, label in (
@@ -54,24 +54,24 @@ def walk_map(route: Any, tiles: str | None = "OpenStreetMap") -> folium.Map:
                 sub[["kind", "length_m", "geometry"]].to_json(),
                 name=label,
                 style_function=lambda _f, c=colour: {"color": c, "weight": 7, "opacity": 0.9},
-                tooltip=label,
+                tooltip=escape.tooltip(label),
             ).add_to(dark)
     dark.add_to(fmap)
     folium.Marker(
         [route.start[1], route.start[0]],
         icon=number_icon("S", START),
-        tooltip="Samlingsplats (start och mål)",
+        tooltip=escape.tooltip("Samlingsplats (start och mål)"),
     ).add_to(fmap)
     for stop in route.stops:
         popup = (
-            f"<b>{stop.order}. {html.escape(stop.name)}</b><br>{html.escape(stop.reason)}"
+            f"<b>{stop.order}. {escape.text(stop.name)}</b><br>{escape.text(stop.reason)}"
             f"<br>{stop.distance_m:.0f} m från start"
         )
         folium.Marker(
             [stop.lat, stop.lon],
             icon=number_icon(stop.order),
-            tooltip=f"{stop.order}. {stop.name}",
-            popup=folium.Popup(popup, max_width=260),
+            tooltip=escape.tooltip(f"{stop.order}. {stop.name}"),
+            popup=escape.popup(popup),
         ).add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     add_legend(
@@ -133,9 +133,9 @@ def findings_map(
     for f in items:
         deadline = f.deadline.isoformat() if f.deadline else "saknas"
         popup = (
-            f"<b>{html.escape(f.category.value.capitalize())}</b> (allvarlighet {f.severity})<br>"
-            f"{html.escape(f.description)}<br>Ansvarig: {html.escape(f.responsible.value)}<br>"
-            f"Åtgärd: {html.escape(f.action or '–')}<br>Klart senast: {deadline}<br>"
+            f"<b>{escape.text(f.category.value.capitalize())}</b> (allvarlighet {f.severity})<br>"
+            f"{escape.text(f.description)}<br>Ansvarig: {escape.text(f.responsible.value)}<br>"
+            f"Åtgärd: {escape.text(f.action or '–')}<br>Klart senast: {deadline}<br>"
             f"Status: {STATUS_LABELS[f.status]} (uppdaterad {f.updated.isoformat()})"
         )
         folium.CircleMarker(
@@ -146,8 +146,8 @@ def findings_map(
             fill=True,
             fill_color=STATUS_COLOURS[f.status.value],
             fill_opacity=0.9,
-            tooltip=f"{STATUS_LABELS[f.status]}: {f.description[:60]}",
-            popup=folium.Popup(popup, max_width=280),
+            tooltip=escape.tooltip(f"{STATUS_LABELS[f.status]}: {f.description[:60]}"),
+            popup=escape.popup(popup, max_width=280),
         ).add_to(groups[f.status])
     for group in groups.values():
         group.add_to(fmap)
