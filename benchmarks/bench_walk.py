@@ -9,8 +9,12 @@ Helsinki extract, 2.5 km loops from a few starts:
 - ``tsp``: networkx ``traveling_salesman_problem`` over the top-priority places, the tour
   cut where the walk back to the start would exceed the budget.
 
-All three are scored with the same function (:func:`service.planning.walks.route_priority`).
-Targets: < 2 s per route, ≥ 1.5x roundtrip and ≥ 1.0x tsp in priority per km.
+All three are scored with the same function (:func:`service.planning.walks.route_priority`)
+under the purpose's weights. Each start is planned as ``allmän`` and as ``belysning``.
+Targets (issue 15), on every start: < 2 s per route, ≥ 1.5x roundtrip in priority per km,
+repeated length ≤ 30 %; ``belysning`` walks at least 10 percentage points more of its length
+on ways not known to be lit (lit=no or untagged) than ``allmän`` (or more than 90 %), and at
+most one stop in four is a licensed venue. ``tsp`` is reported for reference.
 """
 
 from __future__ import annotations
@@ -30,11 +34,11 @@ sys.path.insert(0, str(ROOT))
 from geodata.network import to_csgraph  # noqa: E402
 from geodata.osm import load_features, load_network  # noqa: E402
 from service.planning.walks import (  # noqa: E402
-    DEFAULT_WEIGHTS,
     plan_walk,
     priority_graph,
     route_priority,
 )
+from service.planning.walks.presets import get_purpose  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "geodata" / "osm"
 TARGET_M = 2500.0
@@ -113,6 +117,21 @@ def tsp_baseline(graph, start: int, target: float, top: int = 20) -> np.ndarray:
     return np.asarray(nodes)
 
 
+def _not_known_lit(network, route) -> float:
+    """Share of the walked length on ways with lit=no or no lit tag (from the edges' tags)."""
+    edges = network.edges.iloc[route.edge_rows]
+    lit = edges["lit"].astype("string").str.strip().str.lower()
+    dark = lit.isna() | lit.isin(["no", "disused", "none", "0", "false", "off"]).fillna(False)
+    return float(edges["length"][dark.to_numpy(bool)].sum() / edges["length"].sum())
+
+
+def _venue_stops(route) -> float:
+    """Share of stops that hold a licensed venue."""
+    if not route.stops:
+        return 0.0
+    return sum(any(r["kind"] == "venue" for r in s.records) for s in route.stops) / len(route.stops)
+
+
 def main() -> None:
     import pyrosm
 
@@ -124,54 +143,68 @@ def main() -> None:
     for name, path in cases:
         network = load_network(None, "walk", path).largest_component()
         features = load_features(None, path)
-        graph, _, _ = priority_graph(network, features, DEFAULT_WEIGHTS)
+        graphs = {
+            purpose: priority_graph(network, features, get_purpose(purpose).weights)[0]
+            for purpose in ("allmän", "belysning")
+        }
+        graph = graphs["allmän"]
         centre = network.nodes[["x", "y"]].median().to_numpy()
         starts = []
         for dx, dy in ((0, 0), (-250, 0), (250, 100), (0, -200)):
             d = np.hypot(*(graph.xy - (centre + np.array([dx, dy]))).T)
             starts.append(int(np.argmin(d)))
+        pos = network.node_positions()
         for start in starts:
             lat, lon = network.nodes[["lat", "lon"]].iloc[start]
-            t0 = time.perf_counter()
-            route = plan_walk(network, features, length_km=TARGET_M / 1000, start=(lat, lon))
-            seconds = time.perf_counter() - t0
-            pos = network.node_positions()
-            ours = route_priority(graph, pos.loc[route.node_ids].to_numpy())
-            rt = [
-                route_priority(graph, roundtrip(graph, start, TARGET_M, h))
-                for h in (0, 90, 180, 270)
-            ]
-            rt_per_km = float(np.mean([p / (m / 1000) for p, m in rt]))
-            ts = route_priority(graph, tsp_baseline(graph, start, TARGET_M))
-            rows.append(
-                (
-                    name,
-                    start,
-                    seconds,
-                    ours[1] / 1000,
-                    route.repeated_edge_share,
-                    ours[0] / (ours[1] / 1000),
-                    rt_per_km,
-                    ts[0] / (ts[1] / 1000),
-                    ts[1] / 1000,
+            row = {"data": name, "start": start}
+            for purpose, g in graphs.items():
+                t0 = time.perf_counter()
+                route = plan_walk(
+                    network, features, length_km=TARGET_M / 1000, start=(lat, lon), purpose=purpose
                 )
-            )
-    head = (
-        f"{'data':10} {'start':>5} {'s':>5} {'km':>5} {'rep':>5} {'ours/km':>8} {'rt/km':>7} "
-        f"{'tsp/km':>7} {'tspkm':>5} {'x rt':>5} {'x tsp':>5}"
+                seconds = time.perf_counter() - t0
+                ours = route_priority(g, pos.loc[route.node_ids].to_numpy())
+                rt = [
+                    route_priority(g, roundtrip(g, start, TARGET_M, h)) for h in (0, 90, 180, 270)
+                ]
+                rt_per_km = float(np.mean([p / (m / 1000) for p, m in rt]))
+                key = "a" if purpose == "allmän" else "b"
+                row |= {
+                    f"{key}_s": seconds,
+                    f"{key}_km": ours[1] / 1000,
+                    f"{key}_rep": route.repeated_edge_share,
+                    f"{key}_per_km": ours[0] / (ours[1] / 1000),
+                    f"{key}_rt_per_km": rt_per_km,
+                    f"{key}_dark": _not_known_lit(network, route),
+                    f"{key}_venues": _venue_stops(route),
+                }
+                if purpose == "allmän":
+                    ts = route_priority(g, tsp_baseline(g, start, TARGET_M))
+                    row["tsp_per_km"] = ts[0] / (ts[1] / 1000)
+            rows.append(row)
+    print(
+        f"{'data':10} {'start':>5} | allmän: {'s':>5} {'km':>5} {'rep':>5} {'/km':>6} {'rt/km':>6} "
+        f"{'x rt':>5} {'x tsp':>5} {'dark':>5} | belysning: {'s':>5} {'km':>5} {'rep':>5} "
+        f"{'x rt':>5} {'dark':>5} {'+pp':>5} {'venue':>5}"
     )
-    print(head)
     for r in rows:
         print(
-            f"{r[0]:10} {r[1]:5d} {r[2]:5.2f} {r[3]:5.2f} {r[4]:5.2f} {r[5]:8.1f} {r[6]:7.1f} "
-            f"{r[7]:7.1f} {r[8]:5.2f} {r[5] / r[6]:5.2f} {r[5] / r[7]:5.2f}"
+            f"{r['data']:10} {r['start']:5d} | {'':7} {r['a_s']:5.2f} {r['a_km']:5.2f} "
+            f"{r['a_rep']:5.2f} {r['a_per_km']:6.1f} {r['a_rt_per_km']:6.1f} "
+            f"{r['a_per_km'] / r['a_rt_per_km']:5.2f} {r['a_per_km'] / r['tsp_per_km']:5.2f} "
+            f"{r['a_dark']:5.2f} | {'':10} {r['b_s']:5.2f} {r['b_km']:5.2f} {r['b_rep']:5.2f} "
+            f"{r['b_per_km'] / r['b_rt_per_km']:5.2f} {r['b_dark']:5.2f} "
+            f"{100 * (r['b_dark'] - r['a_dark']):5.1f} {r['b_venues']:5.2f}"
         )
-    arr = np.asarray([r[2:] for r in rows], dtype=float)
+    x_rt = [min(r["a_per_km"] / r["a_rt_per_km"], r["b_per_km"] / r["b_rt_per_km"]) for r in rows]
+    light_ok = [r["b_dark"] >= r["a_dark"] + 0.10 or r["b_dark"] > 0.90 for r in rows]
     print(
-        f"max time {arr[:, 0].max():.2f} s; mean ratio vs roundtrip "
-        f"{np.mean(arr[:, 3] / arr[:, 4]):.2f}x (target ≥ 1.5), vs tsp "
-        f"{np.mean(arr[:, 3] / arr[:, 5]):.2f}x (target ≥ 1.0); min ratios "
-        f"{np.min(arr[:, 3] / arr[:, 4]):.2f}x / {np.min(arr[:, 3] / arr[:, 5]):.2f}x"
+        f"max time {max(max(r['a_s'], r['b_s']) for r in rows):.2f} s (target < 2); "
+        f"min ratio vs roundtrip {min(x_rt):.2f}x on every start (target ≥ 1.5); "
+        f"max repeated {max(max(r['a_rep'], r['b_rep']) for r in rows):.2f} (target ≤ 0.30); "
+        f"belysning ≥ allmän + 10 pp or > 90 % on {sum(light_ok)}/{len(rows)} starts; "
+        f"max venue share of belysning stops {max(r['b_venues'] for r in rows):.2f} (≤ 0.25); "
+        f"mean ratio vs tsp {np.mean([r['a_per_km'] / r['tsp_per_km'] for r in rows]):.2f}x"
     )
 
 

@@ -16,9 +16,9 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from geodata.network import WALK_SPEED_KMH
-from service.planning.walkparts.directions import round_m
-from service.planning.walkparts.presets import get_purpose
-from service.planning.walkparts.stops import fmt_km
+from service.planning.walks.directions import round_m
+from service.planning.walks.presets import get_purpose
+from service.planning.walks.stops import fmt_km
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

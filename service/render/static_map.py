@@ -91,7 +91,7 @@ def walk_map_png(route: Any, width_mm: float = 182.0, height_mm: float = 150.0) 
 
 def _lines(geoms: Any) -> list[np.ndarray]:
     """Coordinate arrays of every LineString part."""
-    out = []
+    out: list[np.ndarray] = []
     for geom in geoms:
         if geom is None or geom.is_empty:
             continue

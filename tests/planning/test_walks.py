@@ -409,7 +409,7 @@ def test_title_and_meeting_point_carry_names(by_purpose):
 
 
 def test_directions_name_the_streets_in_route_order(by_purpose, stockholm):
-    from service.planning.walkparts.describe import walking_names
+    from service.planning.walks.describe import walking_names
 
     r = by_purpose["allmän"]
     # Pavements without a name are walked as the street beside them (within 20 m).
@@ -476,7 +476,7 @@ def with_incidents(env, area):
 
 
 def test_incidents_passed_are_the_archives_notices_on_those_streets(with_incidents, stockholm):
-    from service.planning.walkparts.incidents import street_names
+    from service.planning.walks.incidents import street_names
 
     r = with_incidents
     assert r.incidents is not None and len(r.incidents) >= 3

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from service.planning.walkparts.directions import directions
-from service.planning.walkparts.incidents import passed_notices, street_names
-from service.planning.walkparts.stops import (
+from service.planning.walks.directions import directions
+from service.planning.walks.incidents import passed_notices, street_names
+from service.planning.walks.stops import (
     NAME_BY_PLACE_M,
     meeting_point_name,
     named_places,

@@ -59,13 +59,15 @@ def get_purpose(name: str | None) -> Purpose:
     wanted = _fold(name) if name else DEFAULT_PURPOSE
     for key, preset in data["presets"].items():
         if _fold(key) == _fold(wanted):
-            questions = tuple(tuple(data["questions"][q]) for q in preset["focus"])
+            questions = tuple(
+                (data["questions"][q][0], data["questions"][q][1]) for q in preset["focus"]
+            )
             return Purpose(
                 name=key,
                 label=preset["label"],
                 description=preset["description"],
                 weights={k: float(v) for k, v in preset["weights"].items()},
-                questions=questions,  # type: ignore[arg-type]
+                questions=questions,
             )
     raise InvalidInputError(f"Okänt syfte {name!r}; välj bland {', '.join(purposes())}.")
 
