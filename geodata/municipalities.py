@@ -362,10 +362,24 @@ def _osm_boundary(m: Municipality) -> Area:
         source="osm",
         code=m.code,
         attribution=f"{OSM_ATTRIBUTION}, hämtad {today}",
-        extra={"data_date": today, "county": m.county, "includes_water": True},
+        extra={"data_date": today, "county": m.county, "includes_water": True, **_land(m)},
     )
     _osm_boundary_cache[m.code] = area
     return area
+
+
+def land_area_km2(name_or_code: str | int | Municipality) -> float:
+    """Land area of a kommun in km², from SCB's polygons (which leave out lakes and sea).
+
+    Lantmäteriet's and OSM's boundaries include water (Hammarö: about 466 km² with its part
+    of Vänern, 61.5 km² of land), so area-based figures (per km², maps of land) use this.
+    SCB's polygons are generalised: compare areas, not shapes.
+    """
+    return float(_scb_boundaries()[find_municipality(name_or_code).code].area) / 1e6
+
+
+def _land(m: Municipality) -> dict[str, object]:
+    return {"land_km2": land_area_km2(m), "land_source": f"{SCB_ATTRIBUTION} (land)"}
 
 
 def _lantmateriet_boundary(m: Municipality) -> Area:
@@ -385,7 +399,13 @@ def _lantmateriet_boundary(m: Municipality) -> Area:
         source="lantmateriet",
         code=m.code,
         attribution=f"{LANTMATERIET_ATTRIBUTION}" + (f", data {date}" if date else ""),
-        extra={"data_date": date, "county": m.county, "includes_water": True, "file": str(path)},
+        extra={
+            "data_date": date,
+            "county": m.county,
+            "includes_water": True,
+            "file": str(path),
+            **_land(m),
+        },
     )
 
 
@@ -396,7 +416,7 @@ def _scb_boundary(m: Municipality) -> Area:
         source="scb",
         code=m.code,
         attribution=f"{SCB_ATTRIBUTION} ({_scb_version()})",
-        extra={"data_date": None, "county": m.county, "includes_water": False},
+        extra={"data_date": None, "county": m.county, "includes_water": False, **_land(m)},
     )
 
 

@@ -44,6 +44,8 @@ def municipality_summary(name_or_code: str, source: str | None = None) -> dict[s
             "area_km2": round(area.area_km2, 1),
             "includes_water": bool(area.extra.get("includes_water", False)),
             "attribution": area.attribution,
+            "land_km2": round(float(area.extra["land_km2"]), 1),
+            "land_source": area.extra["land_source"],
         },
         "settlements": {
             "source": places.attrs.get("source", "none"),
@@ -52,6 +54,13 @@ def municipality_summary(name_or_code: str, source: str | None = None) -> dict[s
             "items": _items(places),
         },
     }
+
+
+def _km2(value: float) -> str:
+    """'3 430,5 km²'."""
+    from service.render.format import number
+
+    return f"{number(value, 1)} km²"
 
 
 def _items(places: Any) -> list[dict[str, Any]]:
@@ -115,8 +124,9 @@ def register(app: typer.Typer) -> None:
         console.print(f"[bold]{info['label']}[/] ({info['code']}), {info['county']}")
         console.print(
             f"Gräns: {_SOURCE_LABELS.get(boundary['source'], boundary['source'])}, "
-            f"{boundary['area_km2']:.1f} km²{water}"
+            f"{_km2(boundary['area_km2'])}{water}"
         )
+        console.print(f"Landyta: {_km2(boundary['land_km2'])} ({boundary['land_source']})")
         console.print(f"[dim]{boundary['attribution']}[/]")
         places = info["settlements"]
         if not places["items"]:

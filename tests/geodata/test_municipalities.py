@@ -393,3 +393,29 @@ def settlements_from_file(name: str) -> gpd.GeoDataFrame:
     )
     code = find_municipality(name).code
     return frame[(frame["code"] == code) & frame["population"].notna()]
+
+
+# --------------------------------------------------------------------------- land and water
+
+
+def test_land_area_beside_the_area_with_water() -> None:
+    """SCB's land polygons against Lantmäteriet's boundary, which includes lakes and sea."""
+    hammaro = municipality_boundary("Hammarö", source="lantmateriet")
+    assert 55 <= hammaro.extra["land_km2"] <= 68  # land only
+    assert hammaro.area_km2 == pytest.approx(466, abs=5)  # with its part of Vänern
+    assert "SCB" in hammaro.extra["land_source"]
+    for code in ("2321", "2313", "2560", "1783"):  # Åre, Strömsund, Älvsbyn, Hagfors
+        area = municipality_boundary(code, source="lantmateriet")
+        assert area.extra["land_km2"] == pytest.approx(area.area_km2, rel=0.05), SEEDS[code]
+    # Every source reports the same land area.
+    scb = municipality_boundary("Hammarö", source="scb")
+    assert scb.extra["land_km2"] == pytest.approx(hammaro.extra["land_km2"])
+
+
+def test_cli_shows_both_areas_with_their_sources() -> None:
+    from service.cli import app
+
+    result = CliRunner().invoke(app, ["municipality", "Hammarö"])
+    assert result.exit_code == 0, result.output
+    assert "465,9 km² (inkl. sjöar och hav)" in result.output
+    assert "Landyta: 61,5 km²" in result.output and "SCB" in result.output
