@@ -9,10 +9,7 @@ import shapely
 
 from geodata import METRIC_CRS
 from geodata.network import Network, Provenance
-from geodata.osm import load_features, load_network
-from service.planning.checkpoints import plan_checkpoints
 from service.planning.coverage import spread_metrics
-from tests.conftest import OSLO
 
 X0, Y0 = 600_000.0, 6_600_000.0
 
@@ -94,12 +91,6 @@ def test_no_sites_gives_zero_coverage() -> None:
     assert m["road_km_covered"] == 0.0
     assert m["largest_gap_km"] is None
     assert m["road_km_unreachable"] == pytest.approx(3.5)
-
-
-@pytest.fixture(scope="module")
-def oslo_plan():
-    net = load_network(None, "drive", OSLO).largest_component()
-    return plan_checkpoints(net, 12, 1500.0, features=load_features(None, OSLO))
 
 
 def test_metrics_agree_with_planner_on_real_oslo(oslo_plan) -> None:

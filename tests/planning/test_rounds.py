@@ -21,7 +21,7 @@ from geodata.osm import load_features, load_networks
 from geodata.registers import places_of_kind
 from service.planning.rounds import (
     Round,
-    _Solver,
+    RoundSolver,
     not_yet_visited,
     parse_date_time,
     plan_round,
@@ -177,7 +177,7 @@ def test_solver_respects_windows_synthetic() -> None:
     """Synthetic stops on a line: the far stop 3 closes at 35 s, so the round starts there."""
     d = np.array([[0, 10, 20, 30], [10, 0, 10, 20], [20, 10, 0, 10], [30, 20, 10, 0]], float)
     windows = [None, None, np.array([[0.0, 35.0]])]
-    solver = _Solver(d, d, windows, service_s=100.0, horizon_s=1e4)
+    solver = RoundSolver(d, d, windows, service_s=100.0, horizon_s=1e4)
     tour, left = solver.insert([1, 2, 3], limit=3)
     assert not left
     assert tour[0] == 3

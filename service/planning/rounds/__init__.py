@@ -21,7 +21,7 @@ from service.planning.rounds.period import (
     plan_visits,
 )
 from service.planning.rounds.planner import plan_round
-from service.planning.rounds.solver import _Solver
+from service.planning.rounds.solver import RoundSolver
 
 __all__ = [
     "MAX_HOURS",
@@ -30,8 +30,8 @@ __all__ = [
     "MODES",
     "SERVICE_MIN",
     "Round",
+    "RoundSolver",
     "RoundStop",
-    "_Solver",
     "least_recently_visited",
     "not_yet_visited",
     "opening_windows",

@@ -50,10 +50,10 @@ from service.planning.rounds.model import (
     RoundStop,
 )
 from service.planning.rounds.solver import (
+    RoundSolver,
     _leg_matrices,
     _Routing,
     _routing,
-    _Solver,
 )
 
 
@@ -141,7 +141,7 @@ def plan_round(
     ok = np.flatnonzero((snap_m <= MAX_SNAP_M) & ~closed)
     stop_nodes = np.concatenate([depot, node_pos[ok]])
     length, seconds, pred = _leg_matrices(routing, stop_nodes)
-    solver = _Solver(length, seconds, [windows[i] for i in ok], service_min * 60.0, horizon)
+    solver = RoundSolver(length, seconds, [windows[i] for i in ok], service_min * 60.0, horizon)
     limit = len(ok) if max_places is None else max(0, int(max_places))
     tour, left = solver.insert(list(range(1, len(ok) + 1)), limit)
     if not tour:

@@ -62,7 +62,7 @@ def _leg_matrices(
 # --------------------------------------------------------------------------- solver
 
 
-class _Solver:
+class RoundSolver:
     """Time-window TSP on a small asymmetric matrix; index 0 is the start and end."""
 
     def __init__(
@@ -105,6 +105,7 @@ class _Solver:
         return arrivals
 
     def length(self, tour: list[int]) -> float:
+        """Length of the closed tour through ``tour`` (start and end at index 0)."""
         seq = np.array([0, *tour, 0])
         return float(self.D[seq[:-1], seq[1:]].sum())
 
