@@ -21,6 +21,9 @@ class Settings(GeodataSettings):
     max_body_bytes: int = Field(default=2_000_000, ge=1_000)
     #: Public answers are served from memory this long (0 turns the cache off).
     public_cache_s: float = Field(default=30.0, ge=0)
+    #: Bounds of that cache: answers held, and their total size in bytes.
+    public_cache_entries: int = Field(default=2000, ge=1)
+    public_cache_bytes: int = Field(default=64_000_000, ge=100_000)
     #: Sign-in sessions (cookie or bearer token from ``/api/token``) end after this long.
     session_hours: float = Field(default=12.0, gt=0, le=24 * 31)
     #: Failed sign-ins allowed per account, and per client address, within the window.

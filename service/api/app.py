@@ -101,7 +101,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(module.router)
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_middleware(PublicResponseCache, ttl_s=settings.public_cache_s)
+    app.add_middleware(
+        PublicResponseCache,
+        ttl_s=settings.public_cache_s,
+        max_entries=settings.public_cache_entries,
+        max_bytes=settings.public_cache_bytes,
+    )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(InjectSettings, settings=settings)

@@ -1,26 +1,41 @@
-"""A small response cache for the public read endpoints.
+"""A bounded response cache for the public read endpoints.
 
 Public figures are aggregated and delayed by hours anyway, so serving them from memory for
 a few seconds changes nothing a citizen sees; it keeps the read endpoints fast under load
-(every public request would otherwise re-aggregate all executed activities). Any successful
-write through this process clears the cache; the time limit bounds staleness when several
-processes share a database.
+(every public request would otherwise re-aggregate all executed activities).
+
+* The key is the normalised path plus only the query parameters the matched route reads
+  (sorted), so arbitrary query strings cannot grow the cache.
+* Each entry is tagged with its municipality (from the path); a successful write in a
+  workspace (``require_role`` records which) drops that municipality's entries and the
+  national ones, nothing else. Writes that touch no workspace (own API keys, sign-out) keep
+  the cache. The time limit bounds staleness when several processes share a database.
+* The cache is bounded in entries and bytes (least recently used goes first).
 """
 
 from __future__ import annotations
 
 import asyncio
+import posixpath
 import re
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, unquote, urlencode
 
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: GET paths whose answers are the same for everyone (no planner data, no cookies read).
 PUBLIC_PATHS = re.compile(
-    r"^/($|kommun/[^/]+(/karta|/uppfoljning/\d+)?$|api/public/|api/workspaces/[^/]+/promises$)"
+    r"^/($|sverige$|kommun/[^/]+(/karta|/uppfoljning/\d+)?$|api/public/"
+    r"|api/workspaces/[^/]+/promises$)"
 )
+#: Where a public path names its municipality.
+_MUNICIPALITY = re.compile(r"^/(?:kommun|api/public|api/workspaces)/([^/]+)")
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: Request state key where ``service.api.deps.require_role`` records the workspace written to.
+WORKSPACE_STATE = "workspace_code"
 
 
 @dataclass
@@ -28,6 +43,25 @@ class _Entry:
     stored: float
     start: Message
     body: bytes
+    municipality: str | None
+
+
+def normalise_path(path: str) -> str:
+    """One spelling per path: decoded, no dot segments, no repeated or trailing slashes."""
+    clean = posixpath.normpath("/" + unquote(path).strip("/"))
+    return "/" if clean in ("/", "//", ".") else clean
+
+
+def _municipality_code(path: str) -> str | None:
+    match = _MUNICIPALITY.match(path)
+    if match is None:
+        return None
+    from geodata.municipalities import find_municipality
+
+    try:
+        return find_municipality(match.group(1)).code
+    except Exception:  # an unknown name answers 404 and is never cached
+        return None
 
 
 @dataclass
@@ -37,23 +71,26 @@ class PublicResponseCache:
     app: ASGIApp
     ttl_s: float = 30.0
     max_entries: int = 2000
-    _entries: dict[str, _Entry] = field(default_factory=dict)
+    max_bytes: int = 64_000_000
+    _entries: OrderedDict[str, _Entry] = field(default_factory=OrderedDict)
+    _bytes: int = 0
     _pending: dict[str, asyncio.Event] = field(default_factory=dict)
+    _route_params: dict[str, frozenset[str]] = field(default_factory=dict)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve from the cache, fill it, or clear it after a successful write."""
+        """Serve from the cache, fill it, or invalidate after a successful write."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         method = scope["method"]
         if method in WRITE_METHODS:
-            await self.app(scope, receive, self._clearing(send))
+            await self.app(scope, receive, self._invalidating(scope, send))
             return
-        path = scope["path"]
-        if method != "GET" or not PUBLIC_PATHS.match(path):
+        path = normalise_path(scope["path"])
+        if method != "GET" or not PUBLIC_PATHS.match(path) or self.ttl_s <= 0:
             await self.app(scope, receive, send)
             return
-        key = f"{path}?{scope.get('query_string', b'').decode('latin-1')}"
+        key = self._key(scope, path)
         if await self._serve_cached(key, send):
             return
         # Single flight: when many clients miss at once, one computes and the rest wait for it
@@ -65,29 +102,72 @@ class PublicResponseCache:
                 return
         done = self._pending.setdefault(key, asyncio.Event())
         try:
-            await self.app(scope, receive, self._filling(key, send))
+            await self.app(scope, receive, self._filling(key, path, send))
         finally:
             done.set()
             if self._pending.get(key) is done:
                 del self._pending[key]
 
+    def _key(self, scope: Scope, path: str) -> str:
+        """Normalised path and the (sorted) query parameters its route reads."""
+        read = self._params_read(scope)
+        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"))
+        kept = sorted((k, v) for k, v in query if k in read)
+        return f"{path}?{urlencode(kept)}" if kept else path
+
+    def _params_read(self, scope: Scope) -> frozenset[str]:
+        app = scope.get("app")
+        for route in getattr(getattr(app, "router", None), "routes", ()):
+            match, _ = route.matches(scope)
+            if match is Match.FULL:
+                template = getattr(route, "path", "")
+                if template not in self._route_params:
+                    dependant = getattr(route, "dependant", None)
+                    names = _query_names(dependant) if dependant is not None else frozenset()
+                    self._route_params[template] = names
+                return self._route_params[template]
+        return frozenset()
+
     async def _serve_cached(self, key: str, send: Send) -> bool:
         entry = self._entries.get(key)
         if entry is None or time.monotonic() - entry.stored >= self.ttl_s:
             return False
+        self._entries.move_to_end(key)
         await send(entry.start)
         await send({"type": "http.response.body", "body": entry.body})
         return True
 
-    def _clearing(self, send: Send) -> Send:
+    def invalidate(self, municipality: str | None) -> None:
+        """Drop a municipality's entries and the national ones (None: everything)."""
+        for key in [k for k, e in self._entries.items() if municipality is None
+                    or e.municipality in (None, municipality)]:  # fmt: skip
+            self._drop(key)
+
+    def _drop(self, key: str) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            self._bytes -= len(entry.body)
+
+    def _invalidating(self, scope: Scope, send: Send) -> Send:
         async def wrapped(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] < 400:
-                self._entries.clear()
+                code = scope.get("state", {}).get(WORKSPACE_STATE)
+                if code is not None:
+                    self.invalidate(code)
             await send(message)
 
         return wrapped
 
-    def _filling(self, key: str, send: Send) -> Send:
+    def _store(self, key: str, entry: _Entry) -> None:
+        if len(entry.body) > self.max_bytes:
+            return
+        self._drop(key)
+        self._entries[key] = entry
+        self._bytes += len(entry.body)
+        while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+            self._drop(next(iter(self._entries)))
+
+    def _filling(self, key: str, path: str, send: Send) -> Send:
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -98,9 +178,22 @@ class PublicResponseCache:
             elif message["type"] == "http.response.body" and start is not None:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body") and start["status"] == 200:
-                    if len(self._entries) >= self.max_entries:
-                        self._entries.clear()
-                    self._entries[key] = _Entry(time.monotonic(), start, b"".join(chunks))
+                    body = b"".join(chunks)
+                    self._store(
+                        key, _Entry(time.monotonic(), start, body, _municipality_code(path))
+                    )
             await send(message)
 
         return wrapped
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(entries, bytes) held now."""
+        return len(self._entries), self._bytes
+
+
+def _query_names(dependant: object) -> frozenset[str]:
+    from fastapi.dependencies.utils import get_flat_dependant
+
+    flat = get_flat_dependant(dependant)  # type: ignore[arg-type]
+    return frozenset(p.alias for p in flat.query_params)

@@ -36,6 +36,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from geodata.municipalities import find_municipality
+from service.api.cache import WORKSPACE_STATE
 from service.settings import Settings
 from service.store.accounts import roles_in
 from service.store.crud import get_or_404
@@ -232,6 +233,8 @@ def require_role(*roles: str) -> Any:
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN, f"Din roll räcker inte; det här kräver rollen {names}."
             )
+        # The public cache drops this municipality's answers after a successful write.
+        setattr(request.state, WORKSPACE_STATE, workspace.municipality_code)
         return Access(user=user, workspace=workspace, roles=held)
 
     return Depends(check)

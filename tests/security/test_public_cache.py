@@ -1,0 +1,69 @@
+"""The public cache: keyed on what the route reads, bounded, invalidated per workspace."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from service.api.app import create_app
+from service.api.cache import PublicResponseCache, normalise_path
+from service.settings import Settings
+from tests.conftest import SEEDS, planner_token
+
+
+def _cache(app) -> PublicResponseCache:
+    layer = app.middleware_stack
+    while not isinstance(layer, PublicResponseCache):
+        layer = layer.app
+    return layer
+
+
+def _app(tmp_path, **settings):
+    return create_app(
+        Settings(database_url=f"sqlite:///{tmp_path / 'db.sqlite'}", data_dir=tmp_path, **settings)
+    )
+
+
+def test_query_strings_the_route_does_not_read_make_no_new_entries(tmp_path):
+    app = _app(tmp_path)
+    client = TestClient(app)
+    first = client.get("/api/public/2321/progress")
+    assert first.status_code == 200
+    for i in range(200):
+        answer = client.get(f"/api/public/2321/progress?x={i}&utm_source=spam{i}")
+        assert answer.status_code == 200 and answer.content == first.content
+    client.get("/api/public//2321/progress/")  # another spelling of the same path
+    assert _cache(app).size[0] == 1
+    assert normalise_path("/kommun//2321/") == "/kommun/2321"
+    assert normalise_path("/kommun/x/../2321") == "/kommun/2321"
+
+
+def test_cache_is_bounded_in_entries_and_bytes(tmp_path):
+    app = _app(tmp_path, public_cache_entries=3, public_cache_bytes=100_000)
+    client = TestClient(app)
+    for code in SEEDS:
+        assert client.get(f"/api/public/{code}/progress").status_code == 200
+        assert client.get(f"/kommun/{code}").status_code == 200
+    entries, size = _cache(app).size
+    assert entries <= 3 and 0 < size <= 100_000
+
+
+def test_a_write_drops_only_its_own_municipality(tmp_path):
+    app = _app(tmp_path)
+    client = TestClient(app)
+    token = planner_token(app.state.engine, "polis", roles=("polis",), kommuner=("2321",))
+    before = {code: client.get(f"/api/public/{code}/executed").json() for code in ("2321", "2313")}
+    assert _cache(app).size[0] == 2
+    old = (datetime.now(UTC) - timedelta(days=5)).isoformat()
+    body = {"happened_at": old, "settlement": "Åre", "lat": 63.398, "lon": 13.081}
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (
+        client.post("/api/workspaces/2321/executed", json=body, headers=headers).status_code == 201
+    )
+    assert list(_cache(app)._entries) == ["/api/public/2313/executed"]
+    after = client.get("/api/public/2321/executed").json()
+    assert after["areas"] != before["2321"]["areas"]
+    # A write that touches no workspace (a new API key) keeps every entry.
+    assert client.post("/api/nycklar", json={"name": "k"}, headers=headers).status_code == 201
+    assert _cache(app).size[0] == 2
