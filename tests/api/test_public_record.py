@@ -65,3 +65,19 @@ def test_sverige_matches_the_cli_for_the_seeds(sverige, monkeypatch, capsys, cod
     if spread["farthest_unreached_km"] is not None:
         km = re.search(r"\(([\d\u00a0]+,\d) km\)", farthest)
         assert km and km.group(1) == f"{spread['farthest_unreached_km']:.1f}".replace(".", ",")
+
+
+def test_public_api_gives_the_same_record(sverige, tmp_path):
+    with TestClient(create_app(Settings(database_url=f"sqlite:///{tmp_path}/x.db"))) as client:
+        national = client.get("/api/public/sverige?ar=2023").json()
+        are = client.get("/api/public/2321/record").json()
+        assert client.get("/api/public/Atlantis/record").status_code == 404
+    assert national["year"] == "2023" and len(national["municipalities"]) == 290
+    assert "Källa: Polisen" in national["source"]
+    for row in national["municipalities"]:
+        cells = sverige[row["code"]]
+        assert int(cells[2].replace("\u00a0", "")) == row["traffic_checks"]
+        assert cells[4] == f"{row['settlements_reached']} av {row['settlements_total']}"
+    quarters_2023 = [q for q in are["quarters"] if q["quarter"].startswith("2023")]
+    assert sum(q["checks"] for q in quarters_2023) == are["years"]["2023"]["traffic_checks"]
+    assert [q["quarter"] for q in quarters_2023] == ["2023Q1", "2023Q2", "2023Q3", "2023Q4"]

@@ -182,11 +182,11 @@ def follow_up_report(
     now = datetime.now(UTC)
     delay = timedelta(hours=settings.public_delay_hours)
     executed = executed_points(session, found.code)
-    row = session.get(PromiseRow, promise_id)
+    row: PromiseRow = get_or_404(session, PromiseRow, promise_id, "Medborgarlöfte")
     aggregate = public_aggregate(executed, now, delay)
     areas = aggregate.areas
     towns = settlements(found.code)
-    reached = sorted({a["area"] for a in areas if a["level"] == "tätort"})
+    reached = sorted({str(a["area"]) for a in areas if a["level"] == "tätort"})
     period = (row.period_start, row.period_end)
     record = public_pages.municipality_record(
         found, [{**promise, "period_start": row.period_start, "period_end": row.period_end}]

@@ -14,12 +14,13 @@ import folium
 import geopandas as gpd
 
 from geodata import WGS84
-from service.followup.promises import KIND_LABELS_SV
+from service.followup.promises import KIND_LABELS_SV, ActivityKind
 from service.render import escape
 from service.render import format as fmt
 from service.render.maps._base import add_attribution, add_legend
 from service.render.maps.base_layer import base_map
 
+_KINDS = {k.value for k in ActivityKind}
 REACHED = "#1b7f3b"
 NOT_REACHED = "#8a8f96"
 REGISTERED = "#6a3d9a"
@@ -121,10 +122,14 @@ def public_map(
                 ).add_to(layer)
     registered = folium.FeatureGroup(name="Registrerat utfört arbete").add_to(fmap)
     for area in areas:
-        label = KIND_LABELS_SV.get(str(area["kind"]), str(area["kind"]))
-        text = f"{label}: {fmt.number(int(area['count']))} (senast {area['latest_month']})"  # type: ignore[call-overload]
-        if area["level"] == "hexagon":
-            ring = [[lat, lon] for lon, lat in area["boundary"]]  # type: ignore[union-attr]
+        kind = str(area["kind"])
+        label = KIND_LABELS_SV.get(ActivityKind(kind), kind) if kind in _KINDS else kind
+        count = area["count"]
+        text = f"{label}: {fmt.number(count if isinstance(count, int) else None)}"
+        text += f" (senast {area['latest_month']})"
+        boundary = area.get("boundary")
+        if area["level"] == "hexagon" and isinstance(boundary, list):
+            ring = [[lat, lon] for lon, lat in boundary]
             folium.Polygon(
                 ring, color=REGISTERED, fill=True, fill_opacity=0.35, popup=_popup(text)
             ).add_to(registered)
