@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -10,6 +9,7 @@ import numpy as np
 import shapely
 
 from geodata.municipalities import _scb_boundaries
+from service.render import escape
 
 #: Sequential colours (ColorBrewer YlGnBu, colour-blind safe), lightest = fewest.
 CLASS_COLOURS = ("#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494")
@@ -68,13 +68,13 @@ def choropleth_svg(
     rows = []
     for code, d in paths.items():
         colour = colour_for(values.get(code), breaks)
-        title = html.escape(titles.get(code, code))
+        title = escape.text(titles.get(code, code))
         rows.append(
             f'<path d="{d}" fill="{colour}" data-kod="{code}"><title>{title}</title></path>'
         )
     return (
         f'<svg class="choropleth" viewBox="0 0 {WIDTH:.0f} {height:.0f}" role="img" '
-        f'aria-label="{html.escape(label)}" stroke="#555" stroke-width="0.3">'
+        f'aria-label="{escape.text(label)}" stroke="#555" stroke-width="0.3">'
         + "".join(rows)
         + "</svg>"
     )
