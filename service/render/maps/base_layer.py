@@ -214,15 +214,20 @@ def base_map(
         attributions.append(towns.attrs.get("attribution") or "Orter: Lantmäteriet")
 
     if osm_tiles:
-        folium.TileLayer(
-            "OpenStreetMap",
-            name="OpenStreetMap-bakgrund (kräver internet)",
-            overlay=True,
-            show=False,
-            attr=OSM_ATTRIBUTION,
-        ).add_to(fmap)
+        add_optional_tiles(fmap)
     add_metric_scale(fmap)
     return BaseLayer(fmap, attributions, admin)
+
+
+def add_optional_tiles(fmap: folium.Map) -> None:
+    """OpenStreetMap tiles as a layer a user may turn on; nothing is fetched until then."""
+    folium.TileLayer(
+        "OpenStreetMap",
+        name="OpenStreetMap-bakgrund (kräver internet)",
+        overlay=True,
+        show=False,
+        attr=OSM_ATTRIBUTION,
+    ).add_to(fmap)
 
 
 class _MetricScale(MacroElement):

@@ -13,6 +13,7 @@ import shapely
 from geodata import WGS84
 from service.render import escape
 from service.render.maps._base import add_attribution, add_legend, add_panel, number_icon
+from service.render.maps.base_layer import add_metric_scale, add_optional_tiles, base_map
 
 COVERED = "#1a9850"
 NOT_COVERED = "#d73027"
@@ -81,6 +82,13 @@ def _fmt(value: Any, digits: int = 1, pct: bool = False) -> str:
     return f"{value:.{digits}f}".replace(".", ",")
 
 
+def _towns(code: str) -> gpd.GeoDataFrame | None:
+    from geodata.municipalities import settlements
+
+    towns = settlements(code)
+    return None if towns.empty else towns
+
+
 def coverage_map(
     plan: Any,
     metrics: dict[str, Any],
@@ -97,14 +105,23 @@ def coverage_map(
     sites = plan.sites.to_crs(WGS84)
     centre = sites.geometry.union_all().centroid if len(sites) else None
     bounds = plan.network.edges.to_crs(WGS84).total_bounds
-    fmap = folium.Map(
-        location=[centre.y, centre.x] if centre else [59.3, 18.0],
-        tiles=tiles,
-        control_scale=True,
-        prefer_canvas=True,
-    )
-    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
     labels = [plan.network.provenance.label]
+    if plan.area is not None and plan.area.code:
+        # The shared offline base layer: land, water, neighbours, labelled settlements; OSM
+        # tiles only as an optional layer, off by default on the police side.
+        base = base_map(plan.area.code, _towns(plan.area.code), osm_tiles=tiles is not None)
+        fmap = base.fmap
+        labels += base.attributions
+    else:
+        fmap = folium.Map(
+            location=[centre.y, centre.x] if centre else [59.3, 18.0],
+            tiles=None,
+            prefer_canvas=True,
+        )
+        if tiles is not None:
+            add_optional_tiles(fmap)
+        add_metric_scale(fmap)
+    fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
 
     area = plan.area
     if area is not None:
