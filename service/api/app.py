@@ -21,6 +21,8 @@ from service.api.routers import (
     promises,
     public,
     walks,
+    workplace,
+    workplace_plans,
     workspaces,
 )
 from service.settings import Settings, get_service_settings
@@ -97,7 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             with_google_fonts=False,
         )
 
-    for module in (auth, workspaces, promises, plans, executed, walks, public, pages):
+    routers = (auth, workspaces, promises, plans, executed, walks, public, pages)
+    for module in (*routers, workplace, workplace_plans):
         app.include_router(module.router)
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")

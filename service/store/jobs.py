@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import h3
@@ -31,8 +33,28 @@ log = logging.getLogger(__name__)
 SECTOR_H3_RESOLUTION = 6
 
 
+#: The current step of each running plan job in this process: (step, of, Swedish text).
+JOB_STEPS: dict[int, tuple[int, int, str]] = {}
+
+#: The steps a plan job goes through, in order.
+PLAN_STEPS = (
+    "I kö",
+    "Läser vägnätet och väljer platser",
+    "Ritar täckningskartan",
+    "Namnger platserna (väg och närmaste ort)",
+    "Klar",
+)
+
+
+def _step(plan_id: int, step: int, text: str | None = None) -> None:
+    JOB_STEPS[plan_id] = (step, len(PLAN_STEPS) - 1, text or PLAN_STEPS[step])
+
+
 def planner_arguments(plan: CheckpointPlan, municipality_code: str) -> dict[str, Any]:
-    """Keyword arguments for a :class:`~service.usecases.CheckpointRequest` from a plan's params."""
+    """Keyword arguments for a :class:`~service.usecases.CheckpointRequest` from a plan's params.
+
+    A new version of a plan also needs :func:`version_files`.
+    """
     params = plan.params
     args: dict[str, Any] = {
         "osm_file": params.get("osm_file_path"),
@@ -52,6 +74,13 @@ def planner_arguments(plan: CheckpointPlan, municipality_code: str) -> dict[str,
     return args
 
 
+def version_files(params: dict[str, Any], workdir: Path) -> dict[str, Path]:
+    """A plan version's locked/added sites (fixed) and removed ones (excluded), as files."""
+    from service.store.workplace import write_version_files
+
+    return write_version_files(params, workdir)
+
+
 def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
     """Plan checkpoints for a stored plan and store the outcome (never raises)."""
     from service.render.maps.assets import use_local_assets
@@ -63,10 +92,17 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
         plan = session.get(CheckpointPlan, plan_id)
         plan.status = "running"
         args = planner_arguments(plan, municipality_code)
+        params = dict(plan.params)
     try:
-        planned = plan_checkpoints_for_area(CheckpointRequest(**args))
+        _step(plan_id, 1)
+        with tempfile.TemporaryDirectory(prefix="loftesplan-plan-") as workdir:
+            args |= version_files(params, Path(workdir))
+            planned = plan_checkpoints_for_area(
+                CheckpointRequest(**args), progress=lambda text: _step(plan_id, 1, text)
+            )
         result = planned.plan
         metrics = planned.metrics.to_dict()
+        _step(plan_id, 2)
         html = use_local_assets(coverage_map(result, metrics, tiles=None).get_root().render())
         covered, uncovered = road_layers(result)
     except LoftesplanError as exc:
@@ -96,6 +132,7 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
             )
         session.add_all(rows)
         session.flush()
+        _step(plan_id, 3)
         store_site_labels(session, rows, list(sites["ref"]), list(sites["name"]))
         store_road_layers(session, plan_id, covered, uncovered)
         plan = session.get(CheckpointPlan, plan_id)
@@ -106,6 +143,7 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
 
 
 def _finish(engine: Engine, plan_id: int, status: str, error: str | None = None) -> None:
+    JOB_STEPS.pop(plan_id, None)
     with session_scope(engine) as session:
         plan = session.get(CheckpointPlan, plan_id)
         plan.status = status

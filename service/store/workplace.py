@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import shapely
 from sqlmodel import Session, select
 
+from geodata.errors import InvalidInputError
 from service.planning.field import FieldEvent, FieldSite, name_sites
-from service.store.crud import _local, plan_sites
-from service.store.models import PlanSite, ScheduledCheckpoint
+from service.store.crud import NotFoundError, _local, plan_sites
+from service.store.models import (
+    CheckpointPlan,
+    ExecutedActivity,
+    PlanSite,
+    ScheduledCheckpoint,
+    utcnow,
+)
 from service.store.workplace_models import EventOutcome, PlanLayers, SiteLabel
 
 
@@ -116,3 +126,162 @@ def field_events(session: Session, plan_id: int) -> list[FieldEvent]:
         )
         for event, outcome in rows
     ]
+
+
+#: The executed activity a done event of a plan on each network counts as.
+_EXECUTED_KIND = {
+    "road": "traffic_control",
+    "snowmobile": "terrain_surveillance",
+    "track": "terrain_surveillance",
+}
+
+
+def mark_event(
+    session: Session,
+    plan: CheckpointPlan,
+    event_id: int,
+    status: str,
+    moment: datetime | None,
+    username: str,
+) -> EventOutcome:
+    """Record what happened to a scheduled event.
+
+    ``done`` (at ``moment``, default the planned start) becomes an executed activity that
+    counts in the follow-up; ``cancelled`` withdraws it; ``moved`` shifts the event to
+    ``moment`` keeping its length. Marking again replaces the earlier mark.
+
+    Raises
+    ------
+    NotFoundError
+        If the event is not in the plan.
+    InvalidInputError
+        If a done time lies in the future, or a move has no new time.
+    """
+    event = session.get(ScheduledCheckpoint, event_id)
+    if event is None or event.plan_id != plan.id:
+        raise NotFoundError(f"Tillfälle {event_id} finns inte i planen.")
+    outcome = session.get(EventOutcome, event_id) or EventOutcome(event_id=event_id, status=status)
+    if outcome.executed_id is not None and status != "done":
+        old = session.get(ExecutedActivity, outcome.executed_id)
+        outcome.executed_id = None
+        session.add(outcome)
+        session.flush()
+        if old is not None:
+            session.delete(old)
+    outcome.actual_at = None
+    if status == "done":
+        when = moment or _local(event.start)
+        if when > datetime.now(UTC) + timedelta(minutes=5):
+            raise InvalidInputError("Tiden för en utförd kontroll kan inte ligga i framtiden.")
+        site = session.get(PlanSite, event.site_id)
+        label = session.get(SiteLabel, site.id)
+        executed = session.get(ExecutedActivity, outcome.executed_id or 0) or ExecutedActivity(
+            workspace_id=plan.workspace_id,
+            source="plan",
+            external_id=f"plan{plan.id}-event{event_id}",
+        )
+        executed.activity_id = plan.params.get("activity_id")
+        executed.kind = _EXECUTED_KIND.get(plan.params.get("network", "road"), "traffic_control")
+        executed.happened_at = when.astimezone(UTC)
+        executed.lat, executed.lon = site.lat, site.lon
+        executed.place = site.road
+        executed.settlement = (label.settlement if label else None) or ""
+        session.add(executed)
+        session.flush()
+        outcome.executed_id = executed.id
+        outcome.actual_at = when.astimezone(UTC)
+    elif status == "moved":
+        if moment is None:
+            raise InvalidInputError("Ange den nya tiden för en flyttad kontroll.")
+        length = event.end - event.start
+        event.start, event.end = moment.astimezone(UTC), moment.astimezone(UTC) + length
+        session.add(event)
+    outcome.status = status
+    outcome.username = username
+    outcome.at = utcnow()
+    session.add(outcome)
+    session.flush()
+    return outcome
+
+
+#: Around a removed site, no site may be chosen within this distance (m).
+REMOVED_SITE_RADIUS_M = 150.0
+
+
+def write_version_files(params: dict[str, Any], workdir: Path) -> dict[str, Path]:
+    """Write a version's fixed sites and exclusion area as GeoJSON; the planner's arguments."""
+    out: dict[str, Path] = {}
+    if params.get("fixed_points"):
+        out["fixed"] = workdir / "fasta-platser.geojson"
+        out["fixed"].write_bytes(fixed_points_file(params["fixed_points"]).getvalue())
+    if params.get("exclude_points"):
+        out["exclude"] = workdir / "borttagna-platser.geojson"
+        out["exclude"].write_text(json.dumps(exclusion_area(params["exclude_points"])))
+    return out
+
+
+def fixed_points_file(points: list[list[float]]) -> io.BytesIO:
+    """Locked and added sites (``[[lon, lat], ...]``) as a GeoJSON file for the planner."""
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {},
+                "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+            }
+            for lon, lat in points
+        ],
+    }
+    return io.BytesIO(json.dumps(collection).encode("utf-8"))
+
+
+def exclusion_area(points: list[list[float]]) -> dict[str, Any]:
+    """Circles of ``REMOVED_SITE_RADIUS_M`` around removed sites, as a GeoJSON geometry."""
+    import geopandas as gpd
+
+    from geodata import WGS84, metric_crs_for
+
+    lon, lat = points[0]
+    crs = metric_crs_for(float(lon), float(lat))
+    pts = gpd.GeoSeries(gpd.points_from_xy(*zip(*points, strict=True)), crs=WGS84).to_crs(crs)
+    circles = pts.buffer(REMOVED_SITE_RADIUS_M).union_all()
+    wgs = gpd.GeoSeries([circles], crs=crs).to_crs(WGS84).iloc[0]
+    return json.loads(shapely.to_geojson(wgs))
+
+
+def plan_version_params(
+    plan: CheckpointPlan,
+    sites: Sequence[FieldSite],
+    locked: set[int],
+    removed: set[int],
+    added: list[tuple[float, float]],
+) -> dict[str, Any]:
+    """Parameters of the next version: locked and added sites fixed, removed ones excluded.
+
+    Raises
+    ------
+    InvalidInputError
+        If nothing changes, or more sites are fixed than the plan has.
+    """
+    if not (locked or removed or added):
+        raise InvalidInputError("Lås, ta bort eller lägg till minst en plats först.")
+    if locked & removed:
+        raise InvalidInputError("En plats kan inte både låsas och tas bort.")
+    fixed = [[s.lon, s.lat] for s in sites if s.number in locked] + [
+        [lon, lat] for lon, lat in added
+    ]
+    if len(fixed) > int(plan.params["count"]):
+        raise InvalidInputError(
+            f"{len(fixed)} fasta platser men planen har bara {plan.params['count']} kontroller."
+        )
+    excluded = [[s.lon, s.lat] for s in sites if s.number in removed]
+    root = plan.params.get("root_id") or plan.id
+    return {
+        **plan.params,
+        "fixed_points": fixed,
+        "exclude_points": [*plan.params.get("exclude_points", []), *excluded],
+        "parent_id": plan.id,
+        "root_id": root,
+        "version": int(plan.params.get("version", 1)) + 1,
+    }

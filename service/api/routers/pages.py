@@ -95,7 +95,7 @@ def public_map_page(
 
 
 @router.get("/logga-in", response_class=HTMLResponse)
-def login_page(request: Request, next: str = "/") -> HTMLResponse:  # noqa: A002 - form field
+def login_page(request: Request, next: str = "/arbetsyta") -> HTMLResponse:  # noqa: A002 - form field
     """Sign-in form for planners."""
     return templates.TemplateResponse(request, "login.html", {"next": _safe_next(next)})
 
@@ -107,7 +107,7 @@ def login_submit(
     settings: SettingsDep,
     username: Annotated[str, Form(max_length=80)],
     password: Annotated[str, Form(max_length=200)],
-    next: Annotated[str, Form(max_length=300)] = "/",  # noqa: A002 - form field
+    next: Annotated[str, Form(max_length=300)] = "/arbetsyta",  # noqa: A002 - form field
 ) -> HTMLResponse | RedirectResponse:
     """Check the password, set the token cookie, go on to ``next``."""
     try:

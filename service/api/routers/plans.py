@@ -11,6 +11,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field, model_validator
+from sqlmodel import Session
 
 from geodata.errors import InvalidInputError
 from service.api.deps import (
@@ -29,6 +30,7 @@ from service.render.exports import (
     schedule_ics,
     sites_gpx,
 )
+from service.settings import Settings
 from service.store.crud import (
     ConflictError,
     NotFoundError,
@@ -149,17 +151,18 @@ def _months(start: date, end: date) -> set[int]:
     return months
 
 
-@router.post("/api/workspaces/{municipality}/plans", status_code=202)
-def create_plan(
-    municipality: str,
-    body: PlanIn,
-    request: Request,
-    session: SessionDep,
-    settings: SettingsDep,
-    access: SecretAccess,
-) -> dict[str, Any]:
-    """Start planning checkpoints; poll ``GET /api/plans/{id}`` until ``status`` is done."""
-    workspace = access.workspace
+def start_plan(
+    session: Session, workspace: Workspace, body: PlanIn, settings: Settings, username: str
+) -> CheckpointPlan:
+    """Store a queued plan; the caller commits and submits it to the plan jobs.
+
+    Raises
+    ------
+    InvalidInputError
+        If the OSM file lies outside the data directory, or ``whole_file`` has no file.
+    NotFoundError
+        If the promise is not one of the workspace's.
+    """
     osm_path = settings.allowed_osm_file(body.osm_file)
     if body.whole_file and osm_path is None:
         raise InvalidInputError("whole_file kräver en OSM-fil (osm_file).")
@@ -171,7 +174,22 @@ def create_plan(
     plan = CheckpointPlan(workspace_id=workspace.id, promise_id=body.promise_id, params=params)
     session.add(plan)
     session.flush()
-    audit(session, username=access.user.username, action="create", entity="plan", entity_id=plan.id)
+    audit(session, username=username, action="create", entity="plan", entity_id=plan.id)
+    return plan
+
+
+@router.post("/api/workspaces/{municipality}/plans", status_code=202)
+def create_plan(
+    municipality: str,
+    body: PlanIn,
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: SecretAccess,
+) -> dict[str, Any]:
+    """Start planning checkpoints; poll ``GET /api/plans/{id}`` until ``status`` is done."""
+    workspace = access.workspace
+    plan = start_plan(session, workspace, body, settings, access.user.username)
     session.commit()
     request.app.state.plan_jobs.submit(plan.id, workspace.municipality_code)
     return {"id": plan.id, "status": plan.status}

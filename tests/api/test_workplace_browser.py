@@ -1,0 +1,290 @@
+"""The planner's workplace end to end in headless Chromium, on real data, offline.
+
+A police planner signs in, pastes Åre's promise, corrects a parsed number, plans 20
+checkpoints on the Oslo extract while the progress bar runs, draws a schedule, downloads
+every field export and marks three events done; then a municipality officer of the same
+kommun signs in and must find no planned place or time anywhere. Every page is checked with
+axe-core (vendored from npm) for serious or critical violations; no request may leave the
+loopback and no console error may occur. Screenshots are kept in ``artifacts/arbetsyta``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import re
+import shutil
+import socket
+import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import gpxpy
+import pytest
+import uvicorn
+from icalendar import Calendar
+
+from service.api.app import create_app
+from service.planning.schedule import LOCAL_TIME
+from service.settings import Settings
+from tests.conftest import PROMISES, ROOT, SHARED, planner_token
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "artifacts" / "arbetsyta"
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    db = tmp_path_factory.mktemp("arbetsyta") / "loftesplan.db"
+    app = create_app(Settings(database_url=f"sqlite:///{db}", shared_dir=SHARED))
+    planner_token(app.state.engine, "polisen", "polisens-losen", roles=("polis",),
+                  kommuner=("2321",))  # fmt: skip
+    planner_token(app.state.engine, "kommunen", "kommunens-losen", roles=("kommun",),
+                  kommuner=("2321", "0180"))  # fmt: skip
+    port = _free_port()
+    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    for _ in range(100):
+        if uv.started:
+            break
+        time.sleep(0.1)
+    yield f"http://127.0.0.1:{port}"
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is required for the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+class Session:
+    """A browser context that records console errors and requests leaving the loopback."""
+
+    def __init__(self, browser, base: str, width: int = 1200) -> None:
+        self.base = base
+        self.context = browser.new_context(
+            viewport={"width": width, "height": 900}, accept_downloads=True
+        )
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.outside: list[str] = []
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.context.route("**/*", self._guard)
+
+    def _guard(self, route) -> None:
+        if route.request.url.startswith(self.base):
+            route.continue_()
+        else:
+            self.outside.append(route.request.url)
+            route.abort()
+
+    def sign_in(self, username: str, password: str) -> None:
+        self.page.goto(self.base + "/logga-in")
+        self.page.fill("input[name=username]", username)
+        self.page.fill("input[name=password]", password)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_url(re.compile(r".*/arbetsyta$"))
+
+    def check(self, name: str) -> None:
+        """Screenshot, axe-core (no serious or critical violation), no errors, no outside."""
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+        self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate("async () => await axe.run(document)")
+        bad = [
+            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        assert not bad, (name, bad)
+        assert not self.errors, (name, self.errors)
+        assert not self.outside, (name, self.outside)
+
+    def download(self, link_text: str, tmp: Path) -> Path:
+        with self.page.expect_download() as info:
+            self.page.click(f"a:has-text('{link_text}')")
+        path = tmp / info.value.suggested_filename
+        info.value.save_as(path)
+        return path
+
+
+def _alert_next_to(page, field: str) -> str:
+    return page.locator(f"#fel-{field}").inner_text()
+
+
+def test_police_planner_then_municipality_officer(server, browser, tmp_path):
+    s = Session(browser, server)
+    s.sign_in("polisen", "polisens-losen")
+    assert "polisen" in s.page.inner_text("header") and "polis" in s.page.inner_text("header")
+    assert s.page.locator("a:has-text('Logga ut')").count() == 1
+    s.check("01-start-polis")
+
+    # Promise from text: empty text first, then Åre's published page.
+    s.page.click("a:has-text('Nytt löfte från text')")
+    s.page.click("button:has-text('Tolka texten')")
+    assert "Klistra in" in _alert_next_to(s.page, "text")
+    s.page.fill("textarea#text", (PROMISES / "are.txt").read_text(encoding="utf-8"))
+    s.page.click("button:has-text('Tolka texten')")
+    s.page.wait_for_selector("table.activities")
+    s.check("02-granska-lofte")
+    kinds = s.page.eval_on_selector_all(
+        "select[name^=kind_]", "els => els.map(e => [e.name, e.value])"
+    )
+    traffic = next(n for n, v in kinds if v == "traffic_control").split("_")[1]
+    school = next(n for n, v in kinds if v == "school_visit").split("_")[1]
+    assert s.page.input_value(f"input[name=count_{traffic}]") == "100"
+    # The planner corrects one number and sets the period to the coming year.
+    s.page.fill(f"input[name=count_{school}]", "noll")
+    s.page.click("button:has-text('Spara löftet')")
+    assert "heltal" in _alert_next_to(s.page, f"count_{school}")
+    s.page.fill(f"input[name=count_{school}]", "12")
+    today = datetime.now(LOCAL_TIME).date()
+    s.page.fill("input#period_start", (today - timedelta(days=30)).isoformat())
+    s.page.fill("input#period_end", (today + timedelta(days=365)).isoformat())
+    s.page.click("button:has-text('Spara löftet')")
+    s.page.wait_for_url(re.compile(r".*/arbetsyta/loften/\d+$"))
+    promise_url = s.page.url
+    assert "Löftet sparades" in s.page.inner_text("body")
+    s.check("03-lofte")
+
+    # Plan 20 checkpoints on the Oslo extract; bad input first.
+    s.page.click("a:has-text('Planera kontroller')")
+    assert s.page.input_value("input#count") == "100"
+    s.page.fill("input#count", "0")
+    s.page.check("input[name=source][value=fil]")
+    s.page.fill("input#osm_file", "../../../etc/passwd")
+    s.page.click("button:has-text('Planera')")
+    assert "minst" in _alert_next_to(s.page, "count") or "1 till" in _alert_next_to(s.page, "count")
+    s.page.fill("input#count", "20")
+    s.page.click("button:has-text('Planera')")
+    assert "datakatalog" in _alert_next_to(s.page, "osm_file")
+    s.page.fill("input#osm_file", "geodata/osm/oslo-east-2019.osm.pbf")
+    s.page.check("input[name=whole_file]")
+    s.page.fill("input#radius", "3")
+    s.page.click("button:has-text('Planera')")
+    s.page.wait_for_selector("progress#stapel")
+    seen_steps = set()
+    for _ in range(600):
+        if s.page.locator("progress#stapel").count() == 0:
+            break
+        with contextlib.suppress(Exception):  # the page reloads itself when the job ends
+            seen_steps.add(s.page.inner_text("#steg", timeout=500))
+        time.sleep(0.2)
+    s.page.wait_for_selector("text=Nyckeltal", timeout=120_000)
+    assert seen_steps, "the progress bar never showed a step"
+    plan_url = s.page.url
+    rows = s.page.locator("table.sites tbody tr")
+    assert rows.count() == 20
+    assert "längsta vägavstånd från en väg till närmaste kontroll" in s.page.inner_text("body")
+    s.check("04-plan")
+
+    # Lock site 3, remove site 5, re-optimise; the new version keeps 3 and drops 5.
+    def site(n: int) -> str:
+        return s.page.locator(f"table.sites tbody tr:nth-child({n}) td a").inner_text()
+
+    kept, dropped = site(3), site(5)
+    s.page.check("input[name=lock_3]")
+    s.page.check("input[name=remove_5]")
+    s.page.click("button:has-text('Planera om')")
+    s.page.wait_for_selector("text=Nyckeltal", timeout=120_000)
+    assert "version 2 av 2" in s.page.inner_text("body")
+    new_sites = [site(n) for n in range(1, 21)]
+    assert kept in new_sites and dropped not in new_sites
+    plan_url = s.page.url
+    s.page.click("button:has-text('Jämför')")
+    s.page.wait_for_selector("table.compare")
+    assert s.page.locator("iframe.map").count() == 2
+    s.check("04b-jamfor")
+    s.page.goto(plan_url)
+
+    # Schedule: bad count, then 40 events.
+    s.page.fill("input#s-count", "0")
+    s.page.click("button:has-text('Skapa schema')")
+    assert "heltal" in _alert_next_to(s.page, "count")
+    s.page.fill("input#s-count", "40")
+    s.page.click("button:has-text('Skapa schema')")
+    s.page.wait_for_selector("table.schedule")
+    s.check("05-schema")
+
+    ics = Calendar.from_ical(s.download("Kalender (.ics)", tmp_path).read_bytes())
+    assert [str(z["TZID"]) for z in ics.walk("VTIMEZONE")] == ["Europe/Stockholm"]
+    events = ics.walk("VEVENT")
+    assert len(events) == 40
+    assert all("LOCATION" in e and "GEO" in e for e in events)
+    with s.download("Schema för Excel (.csv)", tmp_path).open(encoding="utf-8-sig") as fh:
+        table = list(csv.DictReader(fh, delimiter=";"))
+    assert len(table) == 40 and all(r["Ort"] and r["Latitud"] for r in table)
+    gpx = gpxpy.parse(s.download("Platser som GPX", tmp_path).read_text(encoding="utf-8"))
+    assert [int(w.name.split()[0]) for w in gpx.waypoints] == list(range(1, 21))
+    pack = s.context.new_page()
+    pack.goto(s.base + s.page.get_attribute("a:has-text('Fältpärm')", "href"))
+    assert pack.locator("svg text").count() >= 20
+    pack.screenshot(path=str(ARTIFACTS / "06-faltparm.png"), full_page=True)
+    pack.close()
+
+    # Mark three events done, one hour ago.
+    done_at = (datetime.now(LOCAL_TIME) - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    for _ in range(3):
+        form = s.page.locator("tr:has(td.status-planned) form.mark").first
+        form.locator("select[name=status]").select_option("done")
+        form.locator("input[name=tid]").fill(done_at)
+        form.locator("button").click()
+        s.page.wait_for_load_state("load")
+    assert s.page.inner_text("#utforda") == "3"
+    s.page.goto(promise_url)
+    row = s.page.locator("tr:has(select[name^=kind_] option[value=traffic_control]:checked)")
+    assert row.locator("td").nth(2).inner_text() == "3"  # the follow-up counts them
+    s.check("07-uppfoljning")
+    s.page.click("a:has-text('Logga ut')")
+    secret_texts = [str(e["SUMMARY"]) for e in events]
+    times = {r["Datum"] + " " + r["Start"] for r in table}
+    coordinates = {r["Latitud"][:7] for r in table} | {r["Longitud"][:7] for r in table}
+    s.context.close()
+    assert secret_texts
+
+    # The municipality officer: same kommun, no planned place or time anywhere.
+    k = Session(browser, server)
+    k.sign_in("kommunen", "kommunens-losen")
+    k.check("10-start-kommun")
+    visited = [k.page.content()]
+    for url in (promise_url, plan_url, plan_url + "/status", plan_url.replace(
+        "/arbetsyta/plan/", "/api/plans/") + "/schedule.csv"):  # fmt: skip
+        response = k.page.goto(url)
+        visited.append(k.page.content())
+        if "/plan/" in url or "/api/plans/" in url:
+            assert response.status in (403, 404), url
+    for text in visited:
+        assert "Kontrollplan" not in text
+        for t in times:
+            date_, clock = t.split()
+            assert f"{date_}</td><td>{clock}" not in text
+        numbers = set(re.findall(r"\d{2}[.,]\d{4}", text))
+        assert not {c.replace(",", ".")[:7] for c in coordinates} & {
+            n.replace(",", ".") for n in numbers
+        }
+    # The only console errors are the browser's notes on the refused (403/404) pages.
+    assert all(re.search(r"status of 40[34]", e) for e in k.errors), k.errors
+    assert not k.outside
+    k.context.close()
