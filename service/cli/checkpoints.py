@@ -156,9 +156,10 @@ def register(app: typer.Typer) -> None:
             write_geojson(plan, out)
             _log(f"Skrev {out}")
         if map_path:
+            from service.render.maps.assets import write_map
             from service.render.maps.coverage import coverage_map
 
-            coverage_map(plan, metrics).save(str(map_path))
+            write_map(coverage_map(plan, metrics, tiles=None), map_path)
             _log(f"Skrev {map_path} ({map_path.stat().st_size / 1e6:.1f} MB)")
         if as_json:
             print(json.dumps(output, ensure_ascii=False))

@@ -86,7 +86,18 @@ class SwedishUsageError(click_errors.UsageError):
 
 
 #: Option names (Python side) that are files the command writes.
-OUTPUT_PARAMS = {"out", "map_path", "gpx", "protocol", "ics", "csv", "report", "pack", "gpkg"}
+OUTPUT_PARAMS = {
+    "out",
+    "map_path",
+    "map_file",
+    "gpx",
+    "protocol",
+    "ics",
+    "csv",
+    "report",
+    "pack",
+    "gpkg",
+}
 
 
 class _WritableOutput:

@@ -223,9 +223,10 @@ def register(app: typer.Typer) -> None:
         if gpx is not None:
             gpx.write_text(plan.to_gpx(), encoding="utf-8")
         if map_file is not None:
+            from service.render.maps.assets import write_map
             from service.render.maps.round import round_map
 
-            round_map(plan, extra).save(str(map_file))
+            write_map(round_map(plan, extra, tiles=None), map_file)
         if as_json:
             typer.echo(json.dumps(plan.to_json(), ensure_ascii=False, indent=1))
             return

@@ -105,9 +105,10 @@ def register(app: typer.Typer) -> None:
             gpx.write_text(route.to_gpx(), encoding="utf-8")
             written.append(gpx)
         if map_path:
+            from service.render.maps.assets import write_map
             from service.render.maps.walk import walk_map
 
-            walk_map(route).save(str(map_path))
+            write_map(walk_map(route, tiles=None), map_path)
             written.append(map_path)
         if protocol:
             from service.render.protocol import render_protocol

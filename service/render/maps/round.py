@@ -13,7 +13,9 @@ ROUTE = "#08519c"
 STOP = "#d94801"
 
 
-def round_map(plan: Any, extra_attribution: list[str] | None = None) -> folium.Map:
+def round_map(
+    plan: Any, extra_attribution: list[str] | None = None, tiles: str | None = "OpenStreetMap"
+) -> folium.Map:
     """Folium map of a :class:`service.planning.rounds.Round` with Swedish labels and sources.
 
     Parameters
@@ -22,10 +24,12 @@ def round_map(plan: Any, extra_attribution: list[str] | None = None) -> folium.M
         The round.
     extra_attribution
         Further source lines (e.g. the user's register).
+    tiles
+        Background tiles (online), or None for a map that needs no network.
     """
     coords = plan.coords_wgs84
     centre = coords.mean(axis=0) if len(coords) else plan.start
-    fmap = folium.Map(location=[centre[1], centre[0]], zoom_start=15, tiles="OpenStreetMap")
+    fmap = folium.Map(location=[centre[1], centre[0]], zoom_start=15, tiles=tiles)
     route = folium.FeatureGroup(name="Rutt", show=True)
     if len(coords) >= 2:
         folium.PolyLine(
