@@ -21,9 +21,9 @@ import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlencode
 
-from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 #: GET paths whose answers are the same for everyone (no planner data, no cookies read).
@@ -75,7 +75,7 @@ class PublicResponseCache:
     _entries: OrderedDict[str, _Entry] = field(default_factory=OrderedDict)
     _bytes: int = 0
     _pending: dict[str, asyncio.Event] = field(default_factory=dict)
-    _route_params: dict[str, frozenset[str]] = field(default_factory=dict)
+    _path_params: dict[str, frozenset[str]] = field(default_factory=dict)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve from the cache, fill it, or invalidate after a successful write."""
@@ -90,7 +90,11 @@ class PublicResponseCache:
         if method != "GET" or not PUBLIC_PATHS.match(path) or self.ttl_s <= 0:
             await self.app(scope, receive, send)
             return
-        key = self._key(scope, path)
+        key = self._key(path, scope.get("query_string", b""))
+        if key is None:
+            await self.app(scope, receive, send)
+            self._learn(path, scope)
+            return
         if await self._serve_cached(key, send):
             return
         # Single flight: when many clients miss at once, one computes and the rest wait for it
@@ -108,25 +112,26 @@ class PublicResponseCache:
             if self._pending.get(key) is done:
                 del self._pending[key]
 
-    def _key(self, scope: Scope, path: str) -> str:
-        """Normalised path and the (sorted) query parameters its route reads."""
-        read = self._params_read(scope)
-        query = parse_qsl(scope.get("query_string", b"").decode("latin-1"))
+    def _key(self, path: str, query_string: bytes) -> str | None:
+        """Normalised path and the (sorted) query parameters its route reads.
+
+        None until a first answer for the path has shown which route serves it.
+        """
+        read = self._path_params.get(path)
+        if read is None:
+            return None
+        query = parse_qsl(query_string.decode("latin-1"))
         kept = sorted((k, v) for k, v in query if k in read)
         return f"{path}?{urlencode(kept)}" if kept else path
 
-    def _params_read(self, scope: Scope) -> frozenset[str]:
-        app = scope.get("app")
-        for route in getattr(getattr(app, "router", None), "routes", ()):
-            match, _ = route.matches(scope)
-            if match is Match.FULL:
-                template = getattr(route, "path", "")
-                if template not in self._route_params:
-                    dependant = getattr(route, "dependant", None)
-                    names = _query_names(dependant) if dependant is not None else frozenset()
-                    self._route_params[template] = names
-                return self._route_params[template]
-        return frozenset()
+    def _learn(self, path: str, scope: Scope) -> None:
+        """Remember which query parameters the route that answered ``path`` reads."""
+        dependant = getattr(scope.get("route"), "dependant", None)
+        if dependant is None:
+            return
+        if len(self._path_params) >= 4 * self.max_entries:
+            self._path_params.clear()
+        self._path_params[path] = _query_names(dependant)
 
     async def _serve_cached(self, key: str, send: Send) -> bool:
         entry = self._entries.get(key)
@@ -192,8 +197,9 @@ class PublicResponseCache:
         return len(self._entries), self._bytes
 
 
-def _query_names(dependant: object) -> frozenset[str]:
-    from fastapi.dependencies.utils import get_flat_dependant
-
-    flat = get_flat_dependant(dependant)  # type: ignore[arg-type]
-    return frozenset(p.alias for p in flat.query_params)
+def _query_names(dependant: Any) -> frozenset[str]:
+    """Query parameter names a FastAPI dependant reads, with its sub-dependencies."""
+    names = {getattr(p, "alias", None) or p.name for p in getattr(dependant, "query_params", ())}
+    for sub in getattr(dependant, "dependencies", ()):
+        names |= _query_names(sub)
+    return frozenset(names)
