@@ -1,8 +1,20 @@
-"""Checkpoint planning benchmark: heuristic vs HiGHS optimum, vs spopt, K=100 end to end.
+"""Checkpoint planning benchmark: issue 14's targets, and heuristic vs HiGHS and spopt.
 
-Run: ``python benchmarks/bench_checkpoints.py [--spopt-timeout 300] [--exact-timeout 300]``.
+Run: ``python benchmarks/bench_checkpoints.py [--targets-only] [--reference-seconds 120]``.
 Every figure is measured in this run, each timed part in its own subprocess so peak memory
 (``ru_maxrss``) belongs to that part alone.
+
+Issue 14's targets (printed first; ``--targets-only`` stops there):
+
+* Porto, K 50, R 3 km, length weighting, 2,000 candidates given by ``--candidates`` (a
+  seeded sample of the default candidates, written to a GeoJSON first): covered road-km of
+  the default plan vs today's algorithm (``--objective coverage``), the whole run vs the
+  floor "load + one bounded sweep from every candidate" measured in the same run, the
+  printed upper bound and gap, and the bound against the best bound this run knows (a long
+  Lagrangian run of ``--reference-seconds`` and HiGHS's dual bound after as long).
+* Oslo, the README example (K 20, R 3 km, default options) vs ``--objective coverage``:
+  covered road-km, smallest distance between sites, mean network distance to the nearest site.
+* K 100 on Rhein-Neckar and Porto: wall time and peak memory of the whole run.
 
 ``--certify-only [--only porto]`` runs just the certification: K=50, 3 km, length weighting,
 all demand pieces, candidates thinned to one per ``spacing`` m for each spacing of
@@ -31,24 +43,160 @@ CERTIFY_SPACINGS = (1500.0, 1750.0, 2000.0)
 PROVEN_GAP = 1e-6
 
 
-def ours(path: str, k: int) -> dict:
+OSLO = OSM / "oslo-east-2019.osm.pbf"
+#: Size and seed of the Porto candidate sample given with ``--candidates``.
+PORTO_CANDIDATES, PORTO_SEED = 2000, 0
+
+
+def ours(
+    path: str,
+    k: int,
+    candidates: str | None = None,
+    objective: str = "spread",
+    radius_km: float = RADIUS_KM,
+) -> dict:
     """Our whole run, load → metrics, exactly as the CLI does it."""
     from service.usecases import CheckpointRequest, plan_checkpoints_for_area
 
     t = time.perf_counter()
     result = plan_checkpoints_for_area(
-        CheckpointRequest(osm_file=Path(path), count=k, radius_km=RADIUS_KM)
+        CheckpointRequest(
+            osm_file=Path(path),
+            count=k,
+            radius_km=radius_km,
+            candidates=Path(candidates) if candidates else None,
+            objective=objective,
+        )
     )
     wall = time.perf_counter() - t
-    plan = result.plan
+    plan, out, m = result.plan, result.to_json(), result.metrics
     return {
         "wall_s": wall,
-        "timings": result.to_json()["timings_s"],
-        "covered_km": result.metrics.road_km_covered,
+        "timings": out["timings_s"],
+        "covered_km": m.road_km_covered,
+        "mean_distance_km": m.mean_distance_km,
+        "min_site_distance_km": m.min_site_distance_km,
+        "per_site_km": [m.road_km_per_site_min, m.road_km_per_site_median, m.road_km_per_site_max],
+        "certificate": out["certificate"],
         "candidates": len(plan.candidates),
         "pieces": len(plan.pieces),
         "nnz": int(plan.coverage.nnz),
     }
+
+
+def write_porto_candidates(path: str, out: str) -> dict:
+    """A seeded sample of ``PORTO_CANDIDATES`` default candidates, as WGS 84 GeoJSON."""
+    import numpy as np
+
+    from geodata.osm import load_features, load_network
+    from service.planning.checkpoints import candidate_sites
+
+    cands = candidate_sites(load_network(None, "drive", path), load_features(None, path))
+    pick = np.sort(np.random.default_rng(PORTO_SEED).choice(len(cands), PORTO_CANDIDATES, False))
+    cands.iloc[pick][["geometry"]].to_crs("EPSG:4326").to_file(out, driver="GeoJSON")
+    return {"from": len(cands), "written": len(pick)}
+
+
+def floor(path: str, candidates: str) -> dict:
+    """The floor: load the network and the candidates, one bounded sweep from every candidate."""
+    from geodata.network import nearest_edges
+    from geodata.osm import load_network
+    from service.planning.checkpoints import read_points
+    from service.planning.distances import DistanceGraph, demand_pieces
+
+    t = time.perf_counter()
+    net = load_network(None, "drive", path)
+    pts = read_points(candidates, "kandidatfilen").to_crs(net.edges.crs)
+    t_load = time.perf_counter() - t
+    loc, _ = nearest_edges(net, pts.geometry, None, 250.0)
+    cov = DistanceGraph(net).within(loc, demand_pieces(net).locations, RADIUS_KM * 1000)
+    return {"wall_s": time.perf_counter() - t, "load_s": t_load, "nnz": int(cov.nnz)}
+
+
+def reference_bound(path: str, candidates: str, k: int, seconds: float) -> dict:
+    """The best bound this run knows: a long Lagrangian run and HiGHS's dual bound."""
+    from geodata.osm import load_network
+    from service.planning.checkpoints import (
+        CoverageProblem,
+        MaximalCovering,
+        plan_checkpoints,
+        read_points,
+    )
+
+    net = load_network(None, "drive", path)
+    cands = read_points(candidates, "kandidatfilen")
+    plan = plan_checkpoints(net, k, RADIUS_KM * 1000, candidates=cands, objective="coverage")
+    problem = CoverageProblem(plan.coverage, plan.weight, plan.candidates["fixed"].to_numpy())
+    model = MaximalCovering(problem, k)
+    sel, obj = plan.solution.selected, plan.solution.objective
+    long = model.certify(sel, obj, seconds)
+    t = time.perf_counter()
+    highs = model.solve("exact", time_limit=seconds, bound_seconds=None)
+    return {
+        "plan_km": obj / 1000,
+        "lagrangian_km": long.bound / 1000,
+        "lagrangian_iterations": long.iterations,
+        "highs_incumbent_km": highs.objective / 1000,
+        "highs_bound_km": (highs.bound or float("inf")) / 1000,
+        "highs_s": time.perf_counter() - t,
+        "best_km": min(long.bound, highs.bound or float("inf")) / 1000,
+    }
+
+
+def targets(reference_seconds: float) -> None:
+    """Issue 14's targets, measured side by side (see the module docstring)."""
+    porto = str(FILES["porto"])
+    cand_file = str(Path(tempfile.mkdtemp(prefix="bench-cands-")) / "porto-2000.geojson")
+    made = _child("write_porto_candidates", porto, cand_file, timeout=900)
+    print("Porto candidates:", json.dumps(made), flush=True)
+    base = _child("floor", porto, cand_file, timeout=900)
+    new = _child("ours", porto, 50, cand_file, timeout=900)
+    old = _child("ours", porto, 50, cand_file, "coverage", timeout=900)
+    ref = (
+        _child("reference_bound", porto, cand_file, 50, reference_seconds, timeout=4000)
+        if reference_seconds > 0
+        else {}
+    )
+    for name, r in (("floor", base), ("default", new), ("coverage", old), ("reference", ref)):
+        print(f"porto-2000 {name}:", json.dumps(r), flush=True)
+    if "wall_s" in new and "wall_s" in base:
+        cert = new["certificate"]
+        print(
+            f"\nPorto K50 R3, 2000 candidates: covered {new['covered_km']:.1f} km (today's "
+            f"algorithm {old.get('covered_km', float('nan')):.1f} km); run {new['wall_s']:.1f} s "
+            f"= {new['wall_s'] / base['wall_s']:.2f}x the floor ({base['wall_s']:.1f} s: load "
+            f"{base['load_s']:.1f} s + one sweep); bound {cert['upper_bound']:.1f} km, gap "
+            f"{100 * cert['gap']:.2f} % ({cert['text']})"
+        )
+        if ref:
+            print(
+                f"  best bound known in this run {ref['best_km']:.1f} km (Lagrangian "
+                f"{ref['lagrangian_km']:.1f} km after {reference_seconds:.0f} s, HiGHS "
+                f"{ref['highs_bound_km']:.1f} km): printed bound "
+                f"{100 * (cert['upper_bound'] / ref['best_km'] - 1):.2f} % above it"
+            )
+    oslo_new = _child("ours", str(OSLO), 20, None, "spread", timeout=600)
+    oslo_old = _child("ours", str(OSLO), 20, None, "coverage", timeout=600)
+    print("oslo default:", json.dumps(oslo_new), "\noslo coverage:", json.dumps(oslo_old))
+    if "wall_s" in oslo_new and "wall_s" in oslo_old:
+        print(
+            f"\nOslo K20 R3: covered {oslo_new['covered_km']:.1f} km vs "
+            f"{oslo_old['covered_km']:.1f} km ("
+            f"{100 * oslo_new['covered_km'] / oslo_old['covered_km']:.2f} %); smallest "
+            f"distance {oslo_new['min_site_distance_km']:.2f} km vs "
+            f"{oslo_old['min_site_distance_km']:.2f} km; mean distance to nearest site "
+            f"{oslo_new['mean_distance_km']:.3f} km vs {oslo_old['mean_distance_km']:.3f} km "
+            f"({100 * (1 - oslo_new['mean_distance_km'] / oslo_old['mean_distance_km']):.1f} % "
+            f"lower); run {oslo_new['wall_s']:.1f} s vs {oslo_old['wall_s']:.1f} s"
+        )
+    for name in ("rhein-neckar", "porto"):
+        r = _child("ours", str(FILES[name]), 100, timeout=900)
+        print(
+            f"K100 {name}: {r.get('wall_s', float('nan')):.1f} s, "
+            f"{r.get('maxrss_mb', float('nan')):.0f} MB peak; gap "
+            f"{100 * (r.get('certificate') or {}).get('gap', float('nan')):.2f} %",
+            flush=True,
+        )
 
 
 def exact(path: str, k: int, timeout: float, spacing: float = 500.0) -> dict:
@@ -61,8 +209,14 @@ def exact(path: str, k: int, timeout: float, spacing: float = 500.0) -> dict:
     from service.planning.checkpoints import CoverageProblem, MaximalCovering, plan_checkpoints
 
     net = load_network(None, "drive", path)
+    # The coverage-only model (no default separation), the one HiGHS solves below.
     plan = plan_checkpoints(
-        net, k, RADIUS_KM * 1000, features=load_features(None, path), spacing=spacing
+        net,
+        k,
+        RADIUS_KM * 1000,
+        features=load_features(None, path),
+        spacing=spacing,
+        objective="coverage",
     )
     problem = CoverageProblem(plan.coverage, plan.weight, plan.candidates["fixed"].to_numpy())
     model = MaximalCovering(problem, k)
@@ -76,6 +230,8 @@ def exact(path: str, k: int, timeout: float, spacing: float = 500.0) -> dict:
         "exact": sol.objective,
         "bound": sol.bound,
         "proven": bool(sol.bound <= best * (1 + PROVEN_GAP)),
+        # The certificate printed with the plan, never below HiGHS's optimum when proven.
+        "certificate": plan.solution.certificate.bound if plan.solution.certificate else None,
         "rows": int(rows.shape[0]),
         "pieces": len(plan.pieces),
         "candidates": len(plan.candidates),
@@ -159,7 +315,9 @@ def certify_file(name: str, timeout: float, verbose: bool = True) -> dict:
             print(
                 f"{name:<13}{spacing:>10.0f}{r['candidates']:>7}{r['rows']:>7}{r['exact_s']:>9.1f}"
                 f"{'yes' if r['proven'] else 'no':>8}{100 * _ratio(r):>9.2f}%"
-                + ("" if r["proven"] else " (of the dual bound: a lower bound on the ratio)"),
+                + ("" if r["proven"] else " (of the dual bound: a lower bound on the ratio)")
+                + f"; certificate {r['certificate'] / 1000:.1f} km vs HiGHS "
+                f"{max(r['exact'], r['heuristic']) / 1000:.1f} km",
                 flush=True,
             )
         if r["proven"]:
@@ -181,7 +339,13 @@ def main() -> None:
     parser.add_argument("--exact-timeout", type=float, default=300.0)
     parser.add_argument("--only", choices=list(FILES), default=None)
     parser.add_argument("--certify-only", action="store_true")
+    parser.add_argument("--targets-only", action="store_true")
+    parser.add_argument("--reference-seconds", type=float, default=120.0)
     args = parser.parse_args()
+    if not args.certify_only:
+        targets(args.reference_seconds)
+        if args.targets_only:
+            return
     if args.certify_only:
         certify([args.only] if args.only else list(FILES), args.exact_timeout)
         return

@@ -136,7 +136,11 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
         store_site_labels(session, rows, list(sites["ref"]), list(sites["name"]))
         store_road_layers(session, plan_id, covered, uncovered)
         plan = session.get(CheckpointPlan, plan_id)
-        plan.metrics = {**planned.metrics.to_json(), "timings_s": planned.to_json()["timings_s"]}
+        plan.metrics = {
+            **planned.metrics.to_json(),
+            "certificate": planned.certificate(),
+            "timings_s": planned.to_json()["timings_s"],
+        }
         plan.provenance = result.network.provenance.to_dict()
         plan.map_html = html
     _finish(engine, plan_id, "done")

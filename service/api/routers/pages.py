@@ -16,6 +16,7 @@ from service.api.deps import TOKEN_COOKIE, SecretAccess, SessionDep, SettingsDep
 from service.api.routers.auth import session_lifetime, sign_in
 from service.followup.progress import public_aggregate
 from service.followup.promises import KIND_LABELS_SV
+from service.planning.coverage import EXPLANATIONS
 from service.render import format as fmt
 from service.render import public_pages
 from service.store.crud import (
@@ -166,6 +167,7 @@ def plan_page(
         "sites": sites,
         "roads": {s.site_key: s.road for s in sites},
         "schedule": schedule_of(session, plan_id),
+        "explanations": EXPLANATIONS,
     }
     return templates.TemplateResponse(request, "plan.html", context)
 

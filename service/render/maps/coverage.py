@@ -11,6 +11,7 @@ import numpy as np
 import shapely
 
 from geodata import WGS84
+from service.planning.coverage import EXPLANATIONS
 from service.render import escape
 from service.render.maps._base import add_attribution, add_legend, add_panel, number_icon
 from service.render.maps.base_layer import add_metric_scale, add_optional_tiles, base_map
@@ -203,25 +204,50 @@ def coverage_map(
     group.add_to(fmap)
 
     m = metrics
-    rows = [
-        ("Kontroller", str(len(plan.sites))),
-        ("Räckvidd", radius_txt + " längs vägnätet"),
-        ("Väg totalt", f"{_fmt(m['road_km_total'], 0)} km"),
-        ("Väg inom räckhåll", f"{_fmt(m['road_km_covered'], 0)} km"),
-        ("Andel väg täckt", _fmt(m["share_road_km_covered"], 1, pct=True)),
-        ("Andel invånare i tätorter nådda", _fmt(m["share_population_covered"], 1, pct=True)),
+    per_site = " / ".join(_fmt(m.get(f"road_km_per_site_{k}")) for k in ("min", "median", "max"))
+    rows: list[tuple[str, str, str | None]] = [
+        ("Kontroller", str(len(plan.sites)), "sites_used"),
+        ("Räckvidd", radius_txt + " längs vägnätet", None),
+        ("Väg totalt", f"{_fmt(m['road_km_total'], 0)} km", "road_km_total"),
+        ("Väg inom räckhåll", f"{_fmt(m['road_km_covered'], 0)} km", "road_km_covered"),
+        ("Andel väg täckt", _fmt(m["share_road_km_covered"], 1, pct=True), "share_road_km_covered"),
+        (
+            "Andel invånare i tätorter nådda",
+            _fmt(m["share_population_covered"], 1, pct=True),
+            "share_population_covered",
+        ),
         (
             "Orter nådda",
             "–"
             if m["settlements_total"] is None
             else f"{m['settlements_reached']} av {m['settlements_total']}",
+            "settlements_reached",
         ),
-        ("Största lucka", f"{_fmt(m['largest_gap_km'])} km"),
-        ("Väg per kontroll (medel)", f"{_fmt(m.get('road_km_per_site_mean'))} km"),
-        ("Spridning (CV)", _fmt(m.get("road_km_per_site_cv"), 2)),
+        ("Största lucka", f"{_fmt(m['largest_gap_km'])} km", "largest_gap_km"),
+        ("Vägkm per kontroll: minst / median / störst", f"{per_site} km", "road_km_per_site"),
+        (
+            "Medelavstånd till kontroll",
+            f"{_fmt(m.get('mean_distance_km'), 2)} km",
+            "mean_distance_km",
+        ),
+        ("Spridning (CV)", _fmt(m.get("road_km_per_site_cv"), 2), "road_km_per_site_cv"),
     ]
+    cert = getattr(getattr(plan, "solution", None), "certificate", None)
+    if cert is not None:
+        rows.append(("Från bästa möjliga", f"högst {_fmt(cert.gap, 1, pct=True)}", "gap"))
+    if getattr(plan, "risk", None) is not None:
+        rows.append(
+            (plan.risk.label.capitalize(), _fmt(plan.risk_share, 1, pct=True), "risk_share")
+        )
     table = "".join(
-        f"<tr><td>{k}</td><td style='text-align:right'><b>{v}</b></td></tr>" for k, v in rows
+        f"<tr><td>{escape.text(k)}"
+        + (
+            f"<br><span style='font-size:10px;color:#555'>{escape.text(EXPLANATIONS[key])}</span>"
+            if key
+            else ""
+        )
+        + f"</td><td style='text-align:right;vertical-align:top'><b>{escape.text(v)}</b></td></tr>"
+        for k, v, key in rows
     )
     add_panel(
         fmap,
