@@ -28,6 +28,7 @@ from service.followup.progress import (
 from service.followup.spread import (
     DEFAULT_RADIUS_M,
     ExecutedSpread,
+    cached_road_network,
     executed_spread,
     population_by_code,
 )
@@ -172,6 +173,10 @@ def archive_follow_up(
         dtype=float,
     ).reshape(-1, 2)
     spread = executed_spread(
-        xy, settlements(found.code), population_by_code().get(found.code), radius_m
+        xy,
+        settlements(found.code),
+        population_by_code().get(found.code),
+        radius_m,
+        network=cached_road_network(found.code),  # along roads when the network is cached
     )
     return ArchiveFollowUp(found.code, progress, spread, len(placed), source)

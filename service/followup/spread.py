@@ -204,3 +204,23 @@ def executed_spread(
         mode="väg" if use_roads else "fågelväg",
         checks=len(xy),
     )
+
+
+def cached_road_network(code: str) -> Network | None:
+    """The municipality's drivable network if it is already in the cache (never fetched).
+
+    Looked up under each boundary the service can have offline (Lantmäteriet, SCB).
+    """
+    from geodata.errors import DataUnavailableError
+    from geodata.municipalities import municipality_boundary
+    from geodata.osm import cache
+
+    for source in ("lantmateriet", "scb"):
+        try:
+            area = municipality_boundary(code, source=source)
+        except DataUnavailableError:
+            continue
+        network = cache.load_network(area, "drive")
+        if network is not None and len(network.edges):
+            return network
+    return None

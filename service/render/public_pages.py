@@ -17,6 +17,7 @@ from service.followup.record import (
     quarterly,
     years_of,
 )
+from service.followup.spread import cached_road_network
 from service.render import format as fmt
 from service.render.choropleth import CLASS_COLOURS, NO_DATA, choropleth_svg, class_breaks
 from service.render.maps.assets import use_local_assets
@@ -175,7 +176,9 @@ def map_page(
     reach = dict((block or {}).get("reached", {}))
     span = chosen or "hela perioden"
     caption = f"Polisens trafikkontroller {span}"
-    result = public_map(m.code, towns, reach, areas, caption, [source_line(aggregate)])
+    result = public_map(
+        m.code, towns, reach, areas, caption, [source_line(aggregate)], cached_road_network(m.code)
+    )
     root = result.fmap.get_root()
     root.render()
     rows = []

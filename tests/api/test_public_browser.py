@@ -171,3 +171,31 @@ def test_start_page_lists_all_290_by_name_with_a_search_box(server, browser):
     assert page.url.endswith("/kommun/2313")
     assert page.locator("h1").inner_text() == "Strömsunds kommun"
     context.close()
+
+
+def test_report_prints_on_a4_without_cut_tables(server, browser, screens):
+    base, promise_id = server
+    # A4 at 96 dpi less the report's 16 mm margins: 178 mm of line, about 673 px.
+    context, page, errors, outside = _visit(
+        browser, base, f"/kommun/2321/uppfoljning/{promise_id}", 673
+    )
+    page.emulate_media(media="print")
+    widest = page.evaluate(
+        "Math.max(...Array.from(document.querySelectorAll('table'))"
+        ".map(t => t.getBoundingClientRect().right))"
+    )
+    assert widest <= 673, widest
+    assert page.evaluate("document.documentElement.scrollWidth") <= 673
+    assert page.locator("header.site").is_hidden()  # no page chrome on paper
+    pdf = screens / "uppfoljning-A4.pdf"
+    page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(pdf))
+    width_pt, height_pt = (float(v) for v in reader.pages[0].mediabox.upper_right)
+    assert round(width_pt) == 595 and round(height_pt) == 842  # A4
+    text = "".join(p.extract_text() for p in reader.pages)
+    for needed in ("Uppföljning av medborgarlöfte", "1 januari 2017", "Källa: Polisen"):
+        assert needed in text, needed
+    assert not errors and not outside
+    context.close()

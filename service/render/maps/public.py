@@ -14,6 +14,7 @@ import folium
 import geopandas as gpd
 
 from geodata import WGS84
+from geodata.network import Network
 from service.followup.promises import KIND_LABELS_SV, ActivityKind
 from service.render import escape
 from service.render import format as fmt
@@ -66,6 +67,7 @@ def public_map(
     areas: Sequence[dict[str, object]] = (),
     caption: str = "",
     sources: Sequence[str] = (),
+    network: Network | None = None,
 ) -> PublicMap:
     """Settlements green with their count of checks within reach, grey with "inga kontroller".
 
@@ -83,8 +85,10 @@ def public_map(
         What ``reach`` covers ("Polisens trafikkontroller 2025").
     sources
         Further attribution lines (Polisen with its data date).
+    network
+        The cached road network, drawn faintly when there is one.
     """
-    base = base_map(code, towns)
+    base = base_map(code, towns, network=network)
     fmap = base.fmap
     layer = folium.FeatureGroup(name=caption or "Utfört arbete").add_to(fmap)
     if not towns.empty:
