@@ -224,3 +224,39 @@ def cached_road_network(code: str) -> Network | None:
         if network is not None and len(network.edges):
             return network
     return None
+
+
+def settlement_spread(
+    code: str,
+    points: dict[str, list[tuple[float, float]]],
+    network: Network | None = None,
+    radius_m: float = DEFAULT_RADIUS_M,
+) -> dict[str, dict[str, Any] | None]:
+    """Planned-versus-executed settlement spread: :func:`executed_spread` per named point set.
+
+    ``points`` maps a name ("planned", "executed") to ``(lon, lat)`` pairs in WGS 84; an empty
+    set gets None. The planner's coverage view shows these beside the road-coverage metrics.
+    """
+    from pyproj import Transformer
+
+    from geodata import WGS84
+
+    towns = settlements_of(code)
+    population = population_by_code().get(code)
+    to_metric = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
+    out: dict[str, dict[str, Any] | None] = {}
+    for name, pairs in points.items():
+        if not pairs:
+            out[name] = None
+            continue
+        xs, ys = to_metric.transform(*zip(*pairs, strict=True))
+        xy = np.column_stack([np.atleast_1d(xs), np.atleast_1d(ys)])
+        out[name] = executed_spread(xy, towns, population, radius_m, network).to_dict()
+    return out
+
+
+def settlements_of(code: str) -> gpd.GeoDataFrame:
+    """The municipality's settlements (:func:`geodata.municipalities.settlements`)."""
+    from geodata.municipalities import settlements
+
+    return settlements(code)

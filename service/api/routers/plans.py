@@ -267,14 +267,17 @@ def plan_map(plan_id: int, session: SessionDep, _access: SecretAccess) -> str:
 @router.get("/api/plans/{plan_id}/coverage")
 def coverage(plan_id: int, session: SessionDep, _access: SecretAccess) -> dict[str, Any]:
     """Spread metrics of the planned sites and of the executed checkpoints, side by side."""
+    from service.followup.spread import settlement_spread
     from service.usecases import measure_coverage
 
     plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
     request = coverage_request(session, plan)
-    return {
-        **measure_coverage(request).to_json(),
-        "executed_count": len(request.points["executed"]),
-    }
+    result = measure_coverage(request)
+    out = {**result.to_json(), "executed_count": len(request.points["executed"])}
+    if request.area is not None and request.area.code:
+        # Settlements reached, planned versus executed: the public figure, same function.
+        out["settlements"] = settlement_spread(request.area.code, request.points, result.network)
+    return out
 
 
 @router.post("/api/plans/{plan_id}/schedule", status_code=201)
