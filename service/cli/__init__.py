@@ -39,6 +39,7 @@ _COMMAND_MODULES = (
     "municipalities",
     "data",
     "checkpoints",
+    "schedule",
     "walk",
     "promise",
     "followup",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +102,11 @@ def _inline_style(path: Path) -> str:
     return f"<style>\n{css}\n</style>"
 
 
+def _constant(text: str) -> Callable[[re.Match[str]], str]:
+    """A ``re.sub`` replacement taken literally (inlined code is full of backslashes)."""
+    return lambda _match: text
+
+
 def self_contained(html: str) -> str:
     """A rendered folium page with every vendored script and stylesheet inlined.
 
@@ -119,7 +125,7 @@ def self_contained(html: str) -> str:
         else:
             pattern = rf"""<link[^>]+href=["']{quoted}["'][^>]*/?>"""
             replacement = _inline_style(path)
-        html = re.sub(pattern, lambda _m, r=replacement: r, html)
+        html = re.sub(pattern, _constant(replacement), html)
     return html
 
 
