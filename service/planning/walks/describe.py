@@ -26,20 +26,24 @@ NEAREST_STREET_M = 80.0
 SIDEWALK_M = 20.0
 
 
-def _nearest_streets(
-    edges: gpd.GeoDataFrame, names: pd.Series, xy: np.ndarray, radius_m: float
-) -> list[tuple[float, str]]:
-    """``(distance, name)`` of named edges within ``radius_m`` of ``xy``, one per name."""
-    named = names.notna().to_numpy()
-    geoms = edges.geometry.to_numpy()[named]
-    d = shapely.distance(geoms, shapely.Point(*xy))
-    order = np.argsort(d, kind="stable")
-    out: dict[str, float] = {}
-    for i in order:
-        if d[i] > radius_m:
-            break
-        out.setdefault(str(names.to_numpy()[named][i]), float(d[i]))
-    return [(dist, name) for name, dist in out.items()]
+class _Streets:
+    """Named edges in a spatial index: which streets lie near a point."""
+
+    def __init__(self, edges: gpd.GeoDataFrame, names: pd.Series) -> None:
+        named = names.notna().to_numpy()
+        self.geoms = edges.geometry.to_numpy()[named]
+        self.names = names.to_numpy(dtype=object)[named]
+        self.tree = shapely.STRtree(self.geoms)
+
+    def near(self, xy: np.ndarray, radius_m: float) -> list[tuple[float, str]]:
+        """``(distance, name)`` of named edges within ``radius_m``, one per name, nearest first."""
+        point = shapely.Point(*xy)
+        idx = self.tree.query(point, predicate="dwithin", distance=radius_m)
+        d = shapely.distance(self.geoms[idx], point)
+        out: dict[str, float] = {}
+        for i in np.argsort(d, kind="stable"):
+            out.setdefault(str(self.names[idx[i]]), float(d[i]))
+        return [(dist, name) for name, dist in out.items()]
 
 
 def walking_names(edges: gpd.GeoDataFrame, radius_m: float = SIDEWALK_M) -> pd.Series:
@@ -77,12 +81,13 @@ def describe_route(
     names = street_names(edges)
     crs = edges.crs
     places = named_places(features, crs)
+    streets = _Streets(edges, names)
     for stop in route.stops:
         lead = max(stop.records, key=lambda r: r["priority"])
         xy = np.asarray(lead["xy"], dtype=float)
         for rec in stop.records:
             if not rec.get("street"):
-                near = _nearest_streets(edges, names, np.asarray(rec["xy"]), NEAREST_STREET_M)
+                near = streets.near(np.asarray(rec["xy"]), NEAREST_STREET_M)
                 rec["street"] = near[0][1] if near else None
         nearby = places_near(places, xy, NAME_BY_PLACE_M, ("square", "station", "park"))
         stop.name = stop_name(stop.records, nearby)
@@ -92,7 +97,7 @@ def describe_route(
     start_xy = graph.xy[int(pos.loc[start_node])]
     here = edges[(edges["u"] == start_node) | (edges["v"] == start_node)]
     streets_here = [n for n in street_names(here).tolist() if n]
-    near = _nearest_streets(edges, names, start_xy, 150.0)
+    near = streets.near(start_xy, 150.0)
     route.meeting_point = meeting_point_name(start_xy, places, streets_here, near)
     route.district = district
     route.purpose = purpose

@@ -34,7 +34,7 @@ MAX_PLACE_SNAP_M = 150.0
 #: Local-search budget in route evaluations (deterministic, unlike a wall-clock limit).
 WORK_BUDGET = 1500
 #: Exactly evaluated insertions per padding step.
-PAD_TRIALS = 24
+PAD_TRIALS = 48
 #: Grid cell for place targets (m): one target per cell, the richest node; the others are
 #: collected in passing. Keeps the number of Dijkstra sources down in dense centres.
 PLACE_CELL_M = 50.0
@@ -42,6 +42,10 @@ PLACE_CELL_M = 50.0
 WAYPOINT_CELL_M = 120.0
 #: Penalty per 100 m walked twice, in priority units: keeps the loop a loop.
 REPEAT_PENALTY_PER_100M = 4.0
+#: Repeated length beyond this share of the target costs ``REPEAT_EXCESS_PENALTY`` more per
+#: 100 m.
+REPEAT_SOFT_SHARE = 0.22
+REPEAT_EXCESS_PENALTY = 40.0
 #: Highway classes counted as footpaths (``footpath`` weight) when not tagged lit=yes.
 FOOTPATH_HIGHWAYS = frozenset({"footway", "path", "cycleway", "track", "steps"})
 #: Footpaths this close to a school (m) are ``school_path``.
@@ -55,6 +59,8 @@ PEDESTRIAN_HIGHWAYS = frozenset(
 #: (``unlit``, ``unknown_lit``, ``footpath``, ``school_path``) per 100 m, ``tunnel`` per
 #: tunnel, ``incident`` per Polisen notice on a street, ``point`` per user-given point.
 DEFAULT_WEIGHTS: dict[str, float] = get_purpose(DEFAULT_PURPOSE).weights
+#: Kinds weighed per 100 m walked.
+STRETCH_KINDS = ("unlit", "unknown_lit", "footpath", "school_path")
 #: Walks shorter or longer than this are refused (km).
 MIN_LENGTH_KM = 0.5
 MAX_LENGTH_KM = 15.0

@@ -57,6 +57,7 @@ from service.planning.walks.incidents import (
 from service.planning.walks.inputs import (
     MAX_START_OFFSET_M,
     REPEAT_PENALTY_PER_100M,
+    STRETCH_KINDS,
     WORK_BUDGET,
     check_length,
 )
@@ -140,7 +141,8 @@ def plan_walk(
     work
         Local-search budget in route evaluations (the same walk on any machine).
     repeat_penalty
-        Priority lost per 100 m walked a second time (fewer repeats against more places).
+        Priority lost per 100 m walked a second time (fewer repeats against more places); at
+        least the heaviest stretch weight of the purpose.
     area_name
         Shown in titles.
 
@@ -188,7 +190,9 @@ def plan_walk(
     timings["prepare"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    solver = _Solver(graph, start_pos, target, repeat_penalty)
+    # Walking a metre twice costs half of what a new metre of the richest stretch kind earns.
+    stretch = max(weights.get(k, 0.0) for k in STRETCH_KINDS)
+    solver = _Solver(graph, start_pos, target, max(repeat_penalty, stretch / 2.0))
     tour = solver.solve(work)
     timings["solve"] = time.perf_counter() - t1
 

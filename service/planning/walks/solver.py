@@ -20,6 +20,8 @@ from service.planning.walks.inputs import (
     LENGTH_TOLERANCE,
     PAD_TRIALS,
     PLACE_CELL_M,
+    REPEAT_EXCESS_PENALTY,
+    REPEAT_SOFT_SHARE,
     WAYPOINT_CELL_M,
 )
 from service.planning.walks.prizes import (
@@ -106,7 +108,10 @@ class _Solver:
         distinct = np.unique(rows)
         repeated = lengths.sum() - self.g.length[distinct].sum()
         prize = self.g.edge_prize[distinct].sum() + self.g.node_prize[np.unique(nodes)].sum()
-        value = prize - self.repeat_penalty * repeated / 100.0
+        # Repeats beyond a quarter of the target length cost steeply: a walk that covers much
+        # of its way twice is not a loop (the limit is 30 %).
+        excess = max(0.0, repeated - REPEAT_SOFT_SHARE * self.target)
+        value = prize - (self.repeat_penalty * repeated + REPEAT_EXCESS_PENALTY * excess) / 100.0
         return float(value), float(prize), float(lengths.sum())
 
     def tour_length(self, tour: Sequence[int]) -> float:

@@ -145,10 +145,13 @@ def places_near(
     """``(kind, name)`` of places of ``kinds`` within ``radius_m`` of ``xy``, nearest first."""
     if not len(places):
         return []
-    sub = places[places["kind"].isin(kinds)]
-    d = sub.geometry.distance(shapely.Point(*xy))
-    near = sub.assign(d=d.to_numpy())[d.to_numpy() <= radius_m].sort_values(["d", "name"])
-    return list(zip(near["kind"], near["name"], strict=True))
+    kind = places["kind"].to_numpy()
+    name = places["name"].to_numpy()
+    pts = shapely.get_coordinates(places.geometry.to_numpy())
+    d = np.hypot(pts[:, 0] - xy[0], pts[:, 1] - xy[1])
+    hit = np.flatnonzero(np.isin(kind, kinds) & (d <= radius_m))
+    hit = hit[np.lexsort((name[hit].astype(str), d[hit]))]
+    return [(str(kind[i]), str(name[i])) for i in hit]
 
 
 def meeting_point_name(
