@@ -19,6 +19,8 @@ class Settings(GeodataSettings):
     public_delay_hours: int = 24
     #: Request bodies larger than this are refused with 413.
     max_body_bytes: int = Field(default=2_000_000, ge=1_000)
+    #: Request bodies with photos of a walk finding (three photos of at most 10 MB each).
+    max_upload_bytes: int = Field(default=32_000_000, ge=1_000)
     #: Public answers are served from memory this long (0 turns the cache off).
     public_cache_s: float = Field(default=30.0, ge=0)
     #: Bounds of that cache: answers held, and their total size in bytes.

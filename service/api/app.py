@@ -22,7 +22,9 @@ from service.api.routers import (
     public,
     walks,
     workplace,
+    workplace_findings,
     workplace_plans,
+    workplace_walks,
     workspaces,
 )
 from service.settings import Settings, get_service_settings
@@ -35,6 +37,8 @@ SWAGGER = "/static/vendor/swagger-ui"
 REDOC = "/static/vendor/redoc"
 #: No icon request leaves the service (FastAPI's default favicon is on its own website).
 FAVICON = "data:,"
+#: The paths that take photos (a finding with up to three photos of 10 MB each).
+PHOTO_UPLOADS = r"/vandring/\d+/fynd"
 
 
 class HealthOut(BaseModel):
@@ -100,7 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     routers = (auth, workspaces, promises, plans, executed, walks, public, pages)
-    for module in (*routers, workplace, workplace_plans):
+    for module in (*routers, workplace, workplace_plans, workplace_walks, workplace_findings):
         app.include_router(module.router)
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")
@@ -110,7 +114,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_entries=settings.public_cache_entries,
         max_bytes=settings.public_cache_bytes,
     )
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        upload_bytes=settings.max_upload_bytes,
+        upload_paths=PHOTO_UPLOADS,
+    )
     app.add_middleware(SecurityHeaders)
     app.add_middleware(InjectSettings, settings=settings)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -13,18 +15,30 @@ from service.settings import Settings
 class BodySizeLimit:
     """Refuse request bodies over ``max_bytes`` with 413, by header or while streaming."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        upload_bytes: int | None = None,
+        upload_paths: str | None = None,
+    ) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.default_bytes = max_bytes
+        #: Paths (a regular expression) that take photo uploads, and their larger limit.
+        self.upload_bytes = upload_bytes or max_bytes
+        self.upload_paths = re.compile(upload_paths) if upload_paths else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on unless its body is over the limit."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        max_bytes = self.default_bytes
+        if self.upload_paths is not None and self.upload_paths.fullmatch(scope.get("path", "")):
+            max_bytes = self.upload_bytes
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await _too_large(send, self.max_bytes)
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            await _too_large(send, max_bytes)
             return
         received = 0
 
@@ -33,14 +47,14 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLargeError(self.max_bytes)
+                if received > max_bytes:
+                    raise _BodyTooLargeError(max_bytes)
             return message
 
         try:
             await self.app(scope, limited, send)
         except _BodyTooLargeError:
-            await _too_large(send, self.max_bytes)
+            await _too_large(send, max_bytes)
 
 
 class _BodyTooLargeError(HTTPException):

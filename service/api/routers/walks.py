@@ -7,15 +7,24 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
+from sqlmodel import Session
 
-from service.api.deps import FollowUpRead, FollowUpWrite, InputModel, SessionDep, SettingsDep
+from service.api.deps import (
+    Access,
+    FollowUpRead,
+    FollowUpWrite,
+    InputModel,
+    SessionDep,
+    SettingsDep,
+)
 from service.followup.findings import check_near_route
+from service.planning.walks import WalkRoute
 from service.render.maps.assets import use_local_assets
 from service.render.maps.walk import findings_map, walk_map
 from service.render.protocol import render_protocol
 from service.store.crud import add_finding, findings_of, get_or_404, stored_route, update_finding
 from service.store.db import audit
-from service.store.models import WalkRow
+from service.store.models import FindingRow, WalkRow
 from service.usecases import WalkRequest, plan_walk_for_area
 
 router = APIRouter(tags=["trygghetsvandringar"])
@@ -55,6 +64,28 @@ class FindingIn(InputModel):
     action: str = Field(default="", max_length=5000)
 
 
+def store_planned_walk(
+    session: Session, access: Access, route: WalkRoute, name: str, params: dict[str, Any]
+) -> WalkRow:
+    """Store a planned walk with its map, GPX and protocol (and an audit line); committed."""
+    row = WalkRow(
+        workspace_id=access.workspace.id,
+        name=name or route.title,
+        length_km=route.length_km,
+        params=params,
+        summary={**route.to_json(), "attribution": route.attribution},
+        geojson=route.to_geojson(),
+        gpx=route.to_gpx(),
+        protocol_html=render_protocol(route, title=name or None),
+        map_html=use_local_assets(walk_map(route, tiles=None).get_root().render()),
+    )
+    session.add(row)
+    session.flush()
+    audit(session, username=access.user.username, action="create", entity="walk", entity_id=row.id)
+    session.commit()
+    return row
+
+
 @router.post("/api/workspaces/{municipality}/walks", status_code=201)
 def create_walk(
     municipality: str,
@@ -81,22 +112,7 @@ def create_walk(
             incidents_kommun=workspace.municipality_code,
         )
     )
-    route = planned.route
-    row = WalkRow(
-        workspace_id=workspace.id,
-        name=body.name or route.title,
-        length_km=route.length_km,
-        params=body.model_dump(),
-        summary={**route.to_json(), "attribution": route.attribution},
-        geojson=route.to_geojson(),
-        gpx=route.to_gpx(),
-        protocol_html=render_protocol(route, title=body.name or None),
-        map_html=use_local_assets(walk_map(route, tiles=None).get_root().render()),
-    )
-    session.add(row)
-    session.flush()
-    audit(session, username=access.user.username, action="create", entity="walk", entity_id=row.id)
-    session.commit()
+    row = store_planned_walk(session, access, planned.route, body.name, body.model_dump())
     return {"id": row.id, "name": row.name, **row.summary}
 
 
@@ -141,17 +157,28 @@ def walk_map_page(walk_id: int, session: SessionDep, _access: FollowUpRead) -> s
     return get_or_404(session, WalkRow, walk_id, "Vandring").map_html
 
 
+def record_finding(
+    session: Session, access: Access, walk: WalkRow, fields: dict[str, Any]
+) -> FindingRow:
+    """Check that a finding lies within 1 km of the walk's route, add it and audit it.
+
+    Flushed, not committed: the caller commits (after storing photos, say).
+    """
+    check_near_route(fields["lat"], fields["lon"], stored_route(walk).coords_wgs84)
+    row = add_finding(session, walk, fields)
+    audit(
+        session, username=access.user.username, action="create", entity="finding", entity_id=row.id
+    )
+    return row
+
+
 @router.post("/api/walks/{walk_id}/findings", status_code=201)
 def create_finding(
     walk_id: int, body: FindingIn, session: SessionDep, access: FollowUpWrite
 ) -> dict[str, Any]:
     """Record a finding made on the walk."""
     walk = get_or_404(session, WalkRow, walk_id, "Vandring")
-    check_near_route(body.lat, body.lon, stored_route(walk).coords_wgs84)
-    row = add_finding(session, walk, body.model_dump())
-    audit(
-        session, username=access.user.username, action="create", entity="finding", entity_id=row.id
-    )
+    row = record_finding(session, access, walk, body.model_dump())
     session.commit()
     return row.model_dump(mode="json")
 

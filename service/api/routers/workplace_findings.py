@@ -1,0 +1,183 @@
+"""Findings on a phone during the walk (``/vandring/{id}/fynd``) and the findings' photos.
+
+The page is made for 400 px: the phone's position (or a tap on the map), a category from
+the checklist, a short text and up to three photos. Its script queues entries in the
+browser while the phone is offline and sends them when it is back; the answer is JSON for
+the script (``Accept: application/json``) and a page with the messages beside the fields
+for a plain form post. Photos are cleaned by :mod:`service.followup.photos`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import Response as FastAPIResponse
+from sqlmodel import select
+
+from geodata.errors import LoftesplanError
+from service.api.deps import FollowUpRead, FollowUpWrite, SessionDep, SettingsDep
+from service.api.routers.walks import record_finding
+from service.api.routers.workplace_walks import page, walk_data
+from service.followup.findings import CATEGORY_LABELS, Category, check_near_route
+from service.followup.photos import (
+    MAX_PHOTOS,
+    MEDIA_TYPES,
+    CleanPhoto,
+    clean_photo,
+    photo_file,
+    photos_of,
+    remove_photos,
+    store_photos,
+)
+from service.store.crud import get_or_404, stored_route
+from service.store.models import FindingRow, WalkRow
+
+router = APIRouter(include_in_schema=False)
+
+#: Longest description (characters): a short text typed on a phone.
+MAX_TEXT = 1000
+
+
+def _phone_page(
+    request: Request,
+    session: Any,
+    access: Any,
+    walk: WalkRow,
+    settings: Any,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    saved: bool = False,
+    status_code: int = 200,
+) -> FastAPIResponse:
+    rows = session.exec(select(FindingRow).where(FindingRow.walk_id == walk.id)).all()
+    findings = [
+        {
+            "id": r.id,
+            "category": CATEGORY_LABELS[Category(r.category)],
+            "description": r.description,
+            "photos": len(photos_of(settings.data_dir, r.id)),
+        }
+        for r in rows
+    ]
+    pairs = zip(rows, findings, strict=True)
+    marks = [{"lat": r.lat, "lon": r.lon, "text": f["category"]} for r, f in pairs]
+    context = {
+        "walk": walk,
+        "data": walk_data(walk, marks),
+        "findings": findings,
+        "categories": [(c.value, label) for c, label in CATEGORY_LABELS.items()],
+        "values": values,
+        "errors": errors,
+        "saved": saved,
+        "max_photos": MAX_PHOTOS,
+    }
+    return page(request, session, access, "vandring_fynd.html", context, status_code)
+
+
+@router.get("/vandring/{walk_id}/fynd", response_class=HTMLResponse)
+def phone_page(
+    request: Request,
+    walk_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: FollowUpRead,
+    sparat: str = "",
+) -> FastAPIResponse:
+    """The findings page for a phone on the walk."""
+    walk = get_or_404(session, WalkRow, walk_id, "Vandring")
+    return _phone_page(request, session, access, walk, settings, {}, {}, saved=bool(sparat))
+
+
+def _position(lat: str, lon: str, walk: WalkRow) -> tuple[tuple[float, float] | None, str | None]:
+    """The finding's position, or the Swedish reason it cannot be used."""
+    if not lat.strip() or not lon.strip():
+        return None, "Ange var fyndet finns: tryck på ”Använd min position” eller på kartan."
+    try:
+        point = float(lat.replace(",", ".")), float(lon.replace(",", "."))
+    except ValueError:
+        return None, "Positionen går inte att läsa; tryck på kartan igen."
+    if not all(math.isfinite(v) for v in point) or abs(point[0]) > 90 or abs(point[1]) > 180:
+        return None, "Positionen går inte att läsa; tryck på kartan igen."
+    try:
+        check_near_route(point[0], point[1], stored_route(walk).coords_wgs84)
+    except LoftesplanError as exc:
+        return None, str(exc)
+    return point, None
+
+
+@router.post("/vandring/{walk_id}/fynd", response_model=None)
+def phone_submit(
+    request: Request,
+    walk_id: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    access: FollowUpWrite,
+    lat: Annotated[str, Form(max_length=40)] = "",
+    lon: Annotated[str, Form(max_length=40)] = "",
+    category: Annotated[str, Form(max_length=40)] = "",
+    description: Annotated[str, Form(max_length=MAX_TEXT * 4)] = "",
+    keep_position: Annotated[str, Form(max_length=10)] = "",
+    photos: Annotated[list[UploadFile] | None, File()] = None,
+) -> FastAPIResponse:
+    """Record a finding with its photos; messages per field when something is wrong."""
+    walk = get_or_404(session, WalkRow, walk_id, "Vandring")
+    errors: dict[str, str] = {}
+    point, problem = _position(lat, lon, walk)
+    if problem:
+        errors["position"] = problem
+    if category not in {c.value for c in Category}:
+        errors["category"] = "Välj en kategori ur checklistan."
+    text = description.strip()
+    if not text:
+        errors["description"] = "Skriv en kort beskrivning av fyndet."
+    elif len(text) > MAX_TEXT:
+        errors["description"] = f"Beskrivningen får vara högst {MAX_TEXT} tecken."
+    uploads = [u for u in photos or [] if u.filename or (u.size or 0) > 0]
+    cleaned: list[CleanPhoto] = []
+    if len(uploads) > MAX_PHOTOS:
+        errors["photos"] = f"Högst {MAX_PHOTOS} foton per fynd."
+    else:
+        problems = []
+        for upload in uploads:
+            try:
+                data = upload.file.read()
+                cleaned.append(clean_photo(data, upload.filename or "", bool(keep_position)))
+            except LoftesplanError as exc:
+                problems.append(str(exc))
+        if problems:
+            errors["photos"] = " ".join(problems)
+    wants_json = "application/json" in request.headers.get("accept", "")
+    if errors or point is None:
+        if wants_json:
+            return JSONResponse({"errors": errors}, status_code=422)
+        values = {"lat": lat, "lon": lon, "category": category, "description": description}
+        return _phone_page(request, session, access, walk, settings, values, errors, False, 422)
+    fields = {"lat": point[0], "lon": point[1], "category": category, "description": text}
+    row = record_finding(session, access, walk, fields)
+    try:
+        store_photos(settings.data_dir, row.id, cleaned)
+        session.commit()
+    except Exception:
+        session.rollback()
+        remove_photos(settings.data_dir, row.id)
+        raise
+    if wants_json:
+        label = CATEGORY_LABELS[Category(category)]
+        body = {"id": row.id, "photos": len(cleaned), "category": label}
+        return JSONResponse({**body, "message": "Fyndet är sparat."}, status_code=201)
+    return RedirectResponse(f"/vandring/{walk_id}/fynd?sparat=1", status_code=303)
+
+
+@router.get("/arbetsyta/fynd/{finding_id}/foto/{number}")
+def finding_photo(
+    finding_id: int, number: int, session: SessionDep, settings: SettingsDep, _a: FollowUpRead
+) -> FastAPIResponse:
+    """Photo ``number`` (1–3) of a finding."""
+    get_or_404(session, FindingRow, finding_id, "Fynd")
+    path = photo_file(settings.data_dir, finding_id, number)
+    if path is None:
+        return JSONResponse({"detail": "Fyndet har inget sådant foto."}, status_code=404)
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix])
