@@ -113,12 +113,14 @@ def clean_photo(data: bytes, filename: str = "", keep_position: bool = False) ->
     return CleanPhoto(data=out.getvalue(), suffix=suffix, position_kept=bool(gps))
 
 
-def photo_dir(data_dir: Path, finding_id: int) -> Path:
-    """Where a finding's photos live: ``<data dir>/fynd/<id>/``."""
+def photo_dir(data_dir: Path, finding_id: int | None) -> Path:
+    """Where a finding's photos live: ``<data dir>/fynd/<id>/`` (the finding must be stored)."""
+    if finding_id is None:
+        raise ValueError("a finding gets photos once it is stored (it has no id yet)")
     return data_dir / "fynd" / str(int(finding_id))
 
 
-def store_photos(data_dir: Path, finding_id: int, photos: list[CleanPhoto]) -> list[Path]:
+def store_photos(data_dir: Path, finding_id: int | None, photos: list[CleanPhoto]) -> list[Path]:
     """Write a finding's cleaned photos as ``1.jpg``, ``2.png``...; only the owner may read."""
     folder = photo_dir(data_dir, finding_id)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -131,7 +133,7 @@ def store_photos(data_dir: Path, finding_id: int, photos: list[CleanPhoto]) -> l
     return paths
 
 
-def photos_of(data_dir: Path, finding_id: int) -> list[Path]:
+def photos_of(data_dir: Path, finding_id: int | None) -> list[Path]:
     """A finding's stored photos in order (none when it has none)."""
     folder = photo_dir(data_dir, finding_id)
     if not folder.is_dir():
@@ -140,7 +142,7 @@ def photos_of(data_dir: Path, finding_id: int) -> list[Path]:
     return sorted(found, key=lambda p: int(p.stem))
 
 
-def photo_file(data_dir: Path, finding_id: int, number: int) -> Path | None:
+def photo_file(data_dir: Path, finding_id: int | None, number: int) -> Path | None:
     """Photo ``number`` (1-based) of a finding, or None."""
     for path in photos_of(data_dir, finding_id):
         if int(path.stem) == number:
@@ -148,6 +150,6 @@ def photo_file(data_dir: Path, finding_id: int, number: int) -> Path | None:
     return None
 
 
-def remove_photos(data_dir: Path, finding_id: int) -> None:
+def remove_photos(data_dir: Path, finding_id: int | None) -> None:
     """Delete a finding's photos (when the finding could not be stored)."""
     shutil.rmtree(photo_dir(data_dir, finding_id), ignore_errors=True)

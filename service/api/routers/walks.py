@@ -69,7 +69,7 @@ def store_planned_walk(
 ) -> WalkRow:
     """Store a planned walk with its map, GPX and protocol (and an audit line); committed."""
     row = WalkRow(
-        workspace_id=access.workspace.id,
+        workspace_id=access.workspace.id or 0,
         name=name or route.title,
         length_km=route.length_km,
         params=params,

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.responses import Response as FastAPIResponse
+from pydantic import BaseModel, Field
 from sqlmodel import select
 
 from geodata.errors import LoftesplanError
@@ -47,11 +48,10 @@ def _phone_page(
     access: Any,
     walk: WalkRow,
     settings: Any,
-    values: dict[str, Any],
-    errors: dict[str, str],
-    saved: bool = False,
-    status_code: int = 200,
+    form: dict[str, Any] | None = None,
 ) -> FastAPIResponse:
+    """The page; ``form`` holds ``values``, ``errors`` and ``saved`` after a submission."""
+    form = form or {}
     rows = session.exec(select(FindingRow).where(FindingRow.walk_id == walk.id)).all()
     findings = [
         {
@@ -69,11 +69,12 @@ def _phone_page(
         "data": walk_data(walk, marks),
         "findings": findings,
         "categories": [(c.value, label) for c, label in CATEGORY_LABELS.items()],
-        "values": values,
-        "errors": errors,
-        "saved": saved,
+        "values": form.get("values", {}),
+        "errors": form.get("errors", {}),
+        "saved": form.get("saved", False),
         "max_photos": MAX_PHOTOS,
     }
+    status_code = 422 if form.get("errors") else 200
     return page(request, session, access, "vandring_fynd.html", context, status_code)
 
 
@@ -88,7 +89,7 @@ def phone_page(
 ) -> FastAPIResponse:
     """The findings page for a phone on the walk."""
     walk = get_or_404(session, WalkRow, walk_id, "Vandring")
-    return _phone_page(request, session, access, walk, settings, {}, {}, saved=bool(sparat))
+    return _phone_page(request, session, access, walk, settings, {"saved": bool(sparat)})
 
 
 def _position(lat: str, lon: str, walk: WalkRow) -> tuple[tuple[float, float] | None, str | None]:
@@ -108,6 +109,35 @@ def _position(lat: str, lon: str, walk: WalkRow) -> tuple[tuple[float, float] | 
     return point, None
 
 
+class FindingForm(BaseModel):
+    """The phone form's fields (photos come apart, as files)."""
+
+    lat: str = Field(default="", max_length=40)
+    lon: str = Field(default="", max_length=40)
+    category: str = Field(default="", max_length=40)
+    description: str = Field(default="", max_length=MAX_TEXT * 4)
+    keep_position: str = Field(default="", max_length=10)
+
+
+def _check_photos(
+    uploads: list[UploadFile], keep_position: bool, errors: dict[str, str]
+) -> list[CleanPhoto]:
+    """Cleaned photos; problems go into ``errors["photos"]``."""
+    if len(uploads) > MAX_PHOTOS:
+        errors["photos"] = f"Högst {MAX_PHOTOS} foton per fynd."
+        return []
+    cleaned, problems = [], []
+    for upload in uploads:
+        try:
+            data = upload.file.read()
+            cleaned.append(clean_photo(data, upload.filename or "", keep_position))
+        except LoftesplanError as exc:
+            problems.append(str(exc))
+    if problems:
+        errors["photos"] = " ".join(problems)
+    return cleaned
+
+
 @router.post("/vandring/{walk_id}/fynd", response_model=None)
 def phone_submit(
     request: Request,
@@ -115,46 +145,31 @@ def phone_submit(
     session: SessionDep,
     settings: SettingsDep,
     access: FollowUpWrite,
-    lat: Annotated[str, Form(max_length=40)] = "",
-    lon: Annotated[str, Form(max_length=40)] = "",
-    category: Annotated[str, Form(max_length=40)] = "",
-    description: Annotated[str, Form(max_length=MAX_TEXT * 4)] = "",
-    keep_position: Annotated[str, Form(max_length=10)] = "",
+    form: Annotated[FindingForm, Form()],
     photos: Annotated[list[UploadFile] | None, File()] = None,
 ) -> FastAPIResponse:
     """Record a finding with its photos; messages per field when something is wrong."""
     walk = get_or_404(session, WalkRow, walk_id, "Vandring")
     errors: dict[str, str] = {}
-    point, problem = _position(lat, lon, walk)
+    point, problem = _position(form.lat, form.lon, walk)
     if problem:
         errors["position"] = problem
+    category = form.category
     if category not in {c.value for c in Category}:
         errors["category"] = "Välj en kategori ur checklistan."
-    text = description.strip()
+    text = form.description.strip()
     if not text:
         errors["description"] = "Skriv en kort beskrivning av fyndet."
     elif len(text) > MAX_TEXT:
         errors["description"] = f"Beskrivningen får vara högst {MAX_TEXT} tecken."
     uploads = [u for u in photos or [] if u.filename or (u.size or 0) > 0]
-    cleaned: list[CleanPhoto] = []
-    if len(uploads) > MAX_PHOTOS:
-        errors["photos"] = f"Högst {MAX_PHOTOS} foton per fynd."
-    else:
-        problems = []
-        for upload in uploads:
-            try:
-                data = upload.file.read()
-                cleaned.append(clean_photo(data, upload.filename or "", bool(keep_position)))
-            except LoftesplanError as exc:
-                problems.append(str(exc))
-        if problems:
-            errors["photos"] = " ".join(problems)
+    cleaned = _check_photos(uploads, bool(form.keep_position), errors)
     wants_json = "application/json" in request.headers.get("accept", "")
     if errors or point is None:
         if wants_json:
             return JSONResponse({"errors": errors}, status_code=422)
-        values = {"lat": lat, "lon": lon, "category": category, "description": description}
-        return _phone_page(request, session, access, walk, settings, values, errors, False, 422)
+        state = {"values": form.model_dump(), "errors": errors}
+        return _phone_page(request, session, access, walk, settings, state)
     fields = {"lat": point[0], "lon": point[1], "category": category, "description": text}
     row = record_finding(session, access, walk, fields)
     try:

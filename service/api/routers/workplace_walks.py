@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
 from geodata.errors import LoftesplanError
@@ -30,11 +31,12 @@ from service.followup.findings import (
     Category,
     FindingCollection,
     Responsible,
+    Status,
     parse_status,
 )
 from service.followup.photos import photos_of
-from service.planning.walkparts.presets import get_purpose, purposes
 from service.planning.walks import check_length, length_for_minutes
+from service.planning.walks.presets import get_purpose, purposes
 from service.render import format as fmt
 from service.render.findings_export import findings_excel_csv
 from service.store.accounts import memberships_of
@@ -61,7 +63,7 @@ RESPONSIBLE_LABELS = {r: r.value[:1].upper() + r.value[1:] for r in Responsible}
 
 def who(session: Session, user: User) -> dict[str, str]:
     """The signed-in user's name and roles for the page header."""
-    roles = sorted({role for _, role in memberships_of(session, user.id)})
+    roles = sorted({role for _, role in memberships_of(session, user.id or 0)})
     return {"name": user.username, "roles": ", ".join(roles) or "ingen roll"}
 
 
@@ -133,6 +135,93 @@ def walk_form(
     return _walk_form(request, session, access, values, {})
 
 
+class WalkForm(BaseModel):
+    """The walk form's fields as typed (numbers with decimal comma are parsed here)."""
+
+    namn: str = Field(default="", max_length=200)
+    ort: str = Field(default="", max_length=80)
+    lat: str = Field(default="", max_length=30)
+    lon: str = Field(default="", max_length=30)
+    radie: str = Field(default="", max_length=30)
+    langd: str = Field(default="", max_length=30)
+    enhet: str = Field(default="km", max_length=10)
+    syfte: str = Field(default="", max_length=40)
+    osm_fil: str = Field(default="", max_length=300)
+
+
+def _check_place(
+    form: WalkForm, errors: dict[str, str]
+) -> tuple[tuple[float, float] | None, float]:
+    """The centre point (None: by settlement) and radius; problems go into ``errors``."""
+    try:
+        lat, lon, radius = _number(form.lat), _number(form.lon), _number(form.radie)
+    except ValueError:
+        errors["punkt"] = "Punkten ska anges som latitud och longitud i decimalgrader."
+        return None, 1.0
+    center = None
+    if lat is not None and lon is not None:
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            errors["punkt"] = "Punkten ligger utanför jorden; klicka på kartan igen."
+        elif radius is not None and not 0 < radius <= 20:
+            errors["punkt"] = "Radien ska vara mellan 0 och 20 km."
+        center = (lat, lon)
+    if not form.ort.strip() and center is None and "punkt" not in errors:
+        errors["ort"] = "Välj en tätort eller klicka på kartan för att välja en punkt."
+    return center, radius or 1.0
+
+
+def _check_length(form: WalkForm, errors: dict[str, str]) -> float | None:
+    """The length in km or minutes (as ``form.enhet`` says); problems go into ``errors``."""
+    try:
+        amount = _number(form.langd)
+    except ValueError:
+        errors["langd"] = "Längden ska vara ett tal, till exempel 2,5."
+        return None
+    if amount is None:
+        errors["langd"] = "Ange vandringens längd i km eller tid i minuter."
+    elif form.enhet not in ("km", "min"):
+        errors["langd"] = "Välj km eller minuter."
+    elif amount <= 0:
+        errors["langd"] = "Längden måste vara större än noll."
+    else:
+        try:
+            check_length(amount if form.enhet == "km" else length_for_minutes(amount))
+        except LoftesplanError as exc:
+            errors["langd"] = str(exc)
+    return amount
+
+
+def _walk_request(
+    form: WalkForm, settings: Any, code: str
+) -> tuple[WalkRequest | None, dict[str, str]]:
+    """The use case's request from the form, or the Swedish problem per field."""
+    errors: dict[str, str] = {}
+    center, radius = _check_place(form, errors)
+    amount = _check_length(form, errors)
+    try:
+        get_purpose(form.syfte or None)
+    except LoftesplanError as exc:
+        errors["syfte"] = str(exc)
+    try:
+        osm_file = settings.allowed_osm_file(form.osm_fil.strip() or None)
+    except LoftesplanError as exc:
+        errors["osm_fil"] = str(exc)
+    if errors:
+        return None, errors
+    by_settlement = center is None
+    return WalkRequest(
+        settlement=form.ort.strip() if by_settlement else None,
+        kommun=code if by_settlement else None,
+        center=center,
+        radius_km=None if by_settlement else radius,
+        osm_file=osm_file,
+        length_km=amount if form.enhet == "km" else None,
+        minutes=amount if form.enhet == "min" else None,
+        purpose=form.syfte or None,
+        incidents_kommun=code,
+    ), {}
+
+
 @router.post("/arbetsyta/{municipality}/vandringar/ny", response_model=None)
 def walk_submit(
     request: Request,
@@ -140,76 +229,16 @@ def walk_submit(
     session: SessionDep,
     settings: SettingsDep,
     access: FollowUpWrite,
-    namn: Annotated[str, Form(max_length=200)] = "",
-    ort: Annotated[str, Form(max_length=80)] = "",
-    lat: Annotated[str, Form(max_length=30)] = "",
-    lon: Annotated[str, Form(max_length=30)] = "",
-    radie: Annotated[str, Form(max_length=30)] = "",
-    langd: Annotated[str, Form(max_length=30)] = "",
-    enhet: Annotated[str, Form(max_length=10)] = "km",
-    syfte: Annotated[str, Form(max_length=40)] = "",
-    osm_fil: Annotated[str, Form(max_length=300)] = "",
+    form: Annotated[WalkForm, Form()],
 ) -> HTMLResponse | RedirectResponse:
     """Plan the walk (this takes a while) and open its route page; errors beside the fields."""
-    values = {"namn": namn, "ort": ort, "lat": lat, "lon": lon, "radie": radie}
-    values |= {"langd": langd, "enhet": enhet, "syfte": syfte, "osm_fil": osm_fil}
-    errors: dict[str, str] = {}
-    center = None
-    radius = None
-    try:
-        point = (_number(lat), _number(lon))
-        radius = _number(radie)
-    except ValueError:
-        errors["punkt"] = "Punkten ska anges som latitud och longitud i decimalgrader."
-        point = (None, None)
-    if not errors and point[0] is not None and point[1] is not None:
-        if not (-90 <= point[0] <= 90 and -180 <= point[1] <= 180):
-            errors["punkt"] = "Punkten ligger utanför jorden; klicka på kartan igen."
-        elif radius is not None and not 0 < radius <= 20:
-            errors["punkt"] = "Radien ska vara mellan 0 och 20 km."
-        center = (point[0], point[1])
-    if not ort.strip() and center is None and "punkt" not in errors:
-        errors["ort"] = "Välj en tätort eller klicka på kartan för att välja en punkt."
-    try:
-        amount = _number(langd)
-    except ValueError:
-        amount = None
-        errors["langd"] = "Längden ska vara ett tal, till exempel 2,5."
-    if amount is None and "langd" not in errors:
-        errors["langd"] = "Ange vandringens längd i km eller tid i minuter."
-    elif enhet not in ("km", "min"):
-        errors["langd"] = "Välj km eller minuter."
-    elif amount is not None and amount <= 0:
-        errors["langd"] = "Längden måste vara större än noll."
-    elif amount is not None:
-        try:
-            check_length(amount if enhet == "km" else length_for_minutes(amount))
-        except LoftesplanError as exc:
-            errors["langd"] = str(exc)
-    try:
-        get_purpose(syfte or None)
-    except LoftesplanError as exc:
-        errors["syfte"] = str(exc)
-    try:
-        osm_file = settings.allowed_osm_file(osm_fil.strip() or None)
-    except LoftesplanError as exc:
-        osm_file = None
-        errors["osm_fil"] = str(exc)
-    if errors:
-        return _walk_form(request, session, access, values, errors, 422)
+    values = form.model_dump()
     code = access.workspace.municipality_code
-    by_settlement = bool(ort.strip()) and center is None
-    walk_request = WalkRequest(
-        settlement=ort.strip() if by_settlement else None,
-        kommun=code if by_settlement else None,
-        center=center,
-        radius_km=(radius or 1.0) if center is not None else None,
-        osm_file=osm_file,
-        length_km=amount if enhet == "km" else None,
-        minutes=amount if enhet == "min" else None,
-        purpose=syfte or None,
-        incidents_kommun=code,
-    )
+    walk_request, errors = _walk_request(form, settings, code)
+    if walk_request is None:
+        return _walk_form(request, session, access, values, errors, 422)
+    by_settlement = walk_request.center is None
+    center = walk_request.center
     try:
         planned = plan_walk_for_area(walk_request)
     except LoftesplanError as exc:
@@ -222,10 +251,10 @@ def walk_submit(
         "radius_km": walk_request.radius_km,
         "length_km": walk_request.length_km,
         "minutes": walk_request.minutes,
-        "purpose": syfte or None,
-        "osm_file": osm_fil.strip() or None,
+        "purpose": form.syfte or None,
+        "osm_file": form.osm_fil.strip() or None,
     }
-    row = store_planned_walk(session, access, planned.route, namn.strip(), params)
+    row = store_planned_walk(session, access, planned.route, form.namn.strip(), params)
     return RedirectResponse(f"/arbetsyta/vandring/{row.id}", status_code=303)
 
 
@@ -278,66 +307,63 @@ def walk_page(
     return page(request, session, access, "vandring.html", context)
 
 
-def _filters(
-    status: str, kategori: str, ansvarig: str, vandring: str
-) -> tuple[dict[str, Any], dict[str, str]]:
+class FindingQuery(BaseModel):
+    """The follow-up list's filters (all optional)."""
+
+    status: str = Field(default="", max_length=20)
+    kategori: str = Field(default="", max_length=40)
+    ansvarig: str = Field(default="", max_length=40)
+    vandring: str = Field(default="", max_length=20)
+    forsenade: str = Field(default="", max_length=5)
+
+
+def _filters(query: FindingQuery) -> tuple[dict[str, Any], dict[str, str]]:
+    """The collection's filter arguments, or the Swedish problem per filter."""
     chosen: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    if status:
+    if query.status:
         try:
-            chosen["status"] = parse_status(status)
+            chosen["status"] = parse_status(query.status)
         except LoftesplanError as exc:
             errors["status"] = str(exc)
-    if kategori:
+    if query.kategori:
         try:
-            chosen["category"] = Category(kategori)
+            chosen["category"] = Category(query.kategori)
         except ValueError:
             errors["kategori"] = "Okänd kategori; välj en i listan."
-    if ansvarig:
+    if query.ansvarig:
         try:
-            chosen["responsible"] = Responsible(ansvarig)
+            chosen["responsible"] = Responsible(query.ansvarig)
         except ValueError:
             errors["ansvarig"] = "Okänd ansvarig; välj en i listan."
-    if vandring:
-        if vandring.isdigit():
-            chosen["walk_id"] = vandring
+    if query.vandring:
+        if query.vandring.isdigit():
+            chosen["walk_id"] = query.vandring
         else:
             errors["vandring"] = "Välj en vandring i listan."
+    if query.forsenade:
+        chosen["overdue_on"] = date.today()
     return chosen, errors
 
 
 def _workspace_findings(
-    session: Session, access: Access, chosen: dict[str, Any], overdue: bool
+    session: Session, access: Access, chosen: dict[str, Any]
 ) -> tuple[list[FindingRow], dict[int, WalkRow]]:
+    """The workspace's walks (newest first) and its findings that pass the filters."""
     walks = session.exec(
         select(WalkRow)
         .where(WalkRow.workspace_id == access.workspace.id)
         .order_by(col(WalkRow.id).desc())
     ).all()
-    by_id = {w.id: w for w in walks}
+    by_id = {w.id: w for w in walks if w.id is not None}
     rows = session.exec(
         select(FindingRow)
         .where(col(FindingRow.walk_id).in_(list(by_id)))
-        .order_by(FindingRow.walk_id, FindingRow.id)
+        .order_by(col(FindingRow.walk_id), col(FindingRow.id))
     ).all()
     collection = FindingCollection(finding_from_row(r) for r in rows)
-    kept = {f.id for f in collection.filter(overdue_on=date.today() if overdue else None, **chosen)}
+    kept = {f.id for f in collection.filter(**chosen)}
     return [r for r in rows if str(r.id) in kept], by_id
-
-
-class _Query:
-    """The follow-up list's query string (all optional)."""
-
-    def __init__(
-        self,
-        status: str = "",
-        kategori: str = "",
-        ansvarig: str = "",
-        vandring: str = "",
-        forsenade: str = "",
-    ) -> None:
-        self.values = {"status": status, "kategori": kategori, "ansvarig": ansvarig}
-        self.values |= {"vandring": vandring, "forsenade": forsenade}
 
 
 @router.get("/arbetsyta/{municipality}/fynd", response_class=HTMLResponse)
@@ -347,16 +373,10 @@ def findings_page(
     session: SessionDep,
     settings: SettingsDep,
     access: FollowUpRead,
-    status: str = "",
-    kategori: str = "",
-    ansvarig: str = "",
-    vandring: str = "",
-    forsenade: str = "",
+    query: Annotated[FindingQuery, Query()],
 ) -> HTMLResponse:
     """Walks and the follow-up list of findings: owner, deadline, status; filters; CSV."""
-    return _findings_list(
-        request, session, settings, access, _Query(status, kategori, ansvarig, vandring, forsenade)
-    )
+    return _findings_list(request, session, settings, access, query)
 
 
 def _findings_list(
@@ -364,18 +384,16 @@ def _findings_list(
     session: Session,
     settings: Any,
     access: Access,
-    query: _Query,
+    query: FindingQuery,
     row_errors: dict[int, dict[str, str]] | None = None,
 ) -> HTMLResponse:
-    values = query.values
-    chosen, errors = _filters(
-        values["status"], values["kategori"], values["ansvarig"], values["vandring"]
-    )
-    rows, walks = _workspace_findings(session, access, chosen, bool(values["forsenade"]))
+    chosen, errors = _filters(query)
+    rows, walks = _workspace_findings(session, access, chosen)
     open_counts: dict[int, int] = {}
     for r in session.exec(select(FindingRow).where(col(FindingRow.walk_id).in_(list(walks)))):
-        if parse_status(r.status).value != "åtgärdad":
+        if parse_status(r.status) != Status.done:
             open_counts[r.walk_id] = open_counts.get(r.walk_id, 0) + 1
+    values = query.model_dump()
     context = {
         "walks": list(walks.values()),
         "open_counts": open_counts,
@@ -387,7 +405,7 @@ def _findings_list(
         "statuses": [(s.value, label) for s, label in STATUS_LABELS.items()],
         "categories": [(c.value, label) for c, label in CATEGORY_LABELS.items()],
         "responsibles": [(r.value, label) for r, label in RESPONSIBLE_LABELS.items()],
-        "query": request.url.query,
+        "query": urlencode({k: v for k, v in values.items() if v}),
     }
     code = 422 if errors or row_errors else 200
     return page(request, session, access, "vandring_fynd_lista.html", context, code)
@@ -399,19 +417,15 @@ def findings_csv_page(
     session: SessionDep,
     settings: SettingsDep,
     access: FollowUpRead,
-    status: str = "",
-    kategori: str = "",
-    ansvarig: str = "",
-    vandring: str = "",
-    forsenade: str = "",
+    query: Annotated[FindingQuery, Query()],
 ) -> Response:
     """The filtered follow-up list for Swedish Excel (UTF-8 with BOM, ``;``)."""
-    chosen, errors = _filters(status, kategori, ansvarig, vandring)
+    chosen, errors = _filters(query)
     if errors:
         return Response(" ".join(errors.values()), status_code=422, media_type="text/plain")
-    rows, walks = _workspace_findings(session, access, chosen, bool(forsenade))
-    names = {w.id: w.name for w in walks.values()}
-    photos = {r.id: len(photos_of(settings.data_dir, r.id)) for r in rows}
+    rows, walks = _workspace_findings(session, access, chosen)
+    names = {walk_id: w.name for walk_id, w in walks.items()}
+    photos = {r.id: len(photos_of(settings.data_dir, r.id)) for r in rows if r.id is not None}
     body = findings_excel_csv([finding_from_row(r) for r in rows], names, photos)
     filename = f"fynd-{access.workspace.municipality_code}.csv"
     return Response(
@@ -421,6 +435,34 @@ def findings_csv_page(
     )
 
 
+class FollowUpForm(BaseModel):
+    """A finding's follow-up as the list's row form sends it."""
+
+    ansvarig: str = Field(default="", max_length=40)
+    senast: str = Field(default="", max_length=20)
+    status: str = Field(default="", max_length=20)
+    atgard: str = Field(default="", max_length=2000)
+    tillbaka: str = Field(default="", max_length=500)
+
+
+def _follow_up_changes(form: FollowUpForm) -> tuple[dict[str, Any], dict[str, str]]:
+    errors: dict[str, str] = {}
+    changes: dict[str, Any] = {"action": form.atgard.strip()}
+    try:
+        changes["responsible"] = Responsible(form.ansvarig)
+    except ValueError:
+        errors["ansvarig"] = "Välj vem som är ansvarig."
+    try:
+        changes["deadline"] = date.fromisoformat(form.senast) if form.senast.strip() else None
+    except ValueError:
+        errors["senast"] = "Ange datumet som ÅÅÅÅ-MM-DD."
+    try:
+        changes["status"] = parse_status(form.status)
+    except LoftesplanError as exc:
+        errors["status"] = str(exc)
+    return changes, errors
+
+
 @router.post("/arbetsyta/fynd/{finding_id}", response_model=None)
 def finding_follow_up(
     request: Request,
@@ -428,37 +470,22 @@ def finding_follow_up(
     session: SessionDep,
     settings: SettingsDep,
     access: FollowUpWrite,
-    ansvarig: Annotated[str, Form(max_length=40)] = "",
-    senast: Annotated[str, Form(max_length=20)] = "",
-    status: Annotated[str, Form(max_length=20)] = "",
-    atgard: Annotated[str, Form(max_length=2000)] = "",
-    tillbaka: Annotated[str, Form(max_length=500)] = "",
+    form: Annotated[FollowUpForm, Form()],
 ) -> HTMLResponse | RedirectResponse:
     """Set a finding's owner, deadline, status and action; back to the list."""
-    errors: dict[str, str] = {}
-    changes: dict[str, Any] = {"action": atgard.strip()}
-    try:
-        changes["responsible"] = Responsible(ansvarig)
-    except ValueError:
-        errors["ansvarig"] = "Välj vem som är ansvarig."
-    try:
-        changes["deadline"] = date.fromisoformat(senast) if senast.strip() else None
-    except ValueError:
-        errors["senast"] = "Ange datumet som ÅÅÅÅ-MM-DD."
-    try:
-        changes["status"] = parse_status(status)
-    except LoftesplanError as exc:
-        errors["status"] = str(exc)
+    changes, errors = _follow_up_changes(form)
     if not errors:
         try:
             update_finding(session, finding_id, changes)
         except LoftesplanError as exc:
             errors["status"] = str(exc)
-    back = tillbaka if tillbaka.startswith("?") or not tillbaka else ""
+    back = form.tillbaka if form.tillbaka.startswith("?") else ""
     if errors:
         session.rollback()
         asked = parse_qs(back.lstrip("?"))
-        query = _Query(**{k: asked[k][0] for k in _QUERY_KEYS if k in asked})
+        query = FindingQuery(
+            **{k: v[0] for k, v in asked.items() if k in FindingQuery.model_fields}
+        )
         return _findings_list(request, session, settings, access, query, {finding_id: errors})
     detail = {k: str(v) if v is not None else None for k, v in changes.items()}
     audit(session, username=access.user.username, action="update", entity="finding",
@@ -466,6 +493,3 @@ def finding_follow_up(
     session.commit()
     code = access.workspace.municipality_code
     return RedirectResponse(f"/arbetsyta/{code}/fynd{back}#fynd-{finding_id}", status_code=303)
-
-
-_QUERY_KEYS = ("status", "kategori", "ansvarig", "vandring", "forsenade")
