@@ -23,8 +23,8 @@ from sqlmodel import Session, col, select
 from geodata.errors import LoftesplanError
 from geodata.municipalities import settlements
 from service.api.deps import Access, FollowUpRead, FollowUpWrite, SessionDep, SettingsDep
-from service.api.routers.pages import templates
 from service.api.routers.walks import store_planned_walk
+from service.api.routers.workplace import page as workplace_page
 from service.followup.findings import (
     CATEGORY_LABELS,
     STATUS_LABELS,
@@ -39,10 +39,9 @@ from service.planning.walks import check_length, length_for_minutes
 from service.planning.walks.presets import get_purpose, purposes
 from service.render import format as fmt
 from service.render.findings_export import findings_excel_csv
-from service.store.accounts import memberships_of
 from service.store.crud import finding_from_row, get_or_404, update_finding
 from service.store.db import audit
-from service.store.models import FindingRow, User, WalkRow
+from service.store.models import FindingRow, WalkRow
 from service.usecases import WalkRequest, plan_walk_for_area
 
 router = APIRouter(include_in_schema=False)
@@ -61,12 +60,6 @@ _FORM_FIELD = {
 RESPONSIBLE_LABELS = {r: r.value[:1].upper() + r.value[1:] for r in Responsible}
 
 
-def who(session: Session, user: User) -> dict[str, str]:
-    """The signed-in user's name and roles for the page header."""
-    roles = sorted({role for _, role in memberships_of(session, user.id or 0)})
-    return {"name": user.username, "roles": ", ".join(roles) or "ingen roll"}
-
-
 def page(
     request: Request,
     session: Session,
@@ -75,18 +68,15 @@ def page(
     context: dict[str, Any],
     status_code: int = 200,
 ) -> HTMLResponse:
-    """Render a walk page with the header's user and roles."""
+    """Render a walk page on the workplace's base (user, roles, sign-out)."""
     context = {
-        "who": who(session, access.user),
         "can_write": "kommun" in access.roles,
         "code": access.workspace.municipality_code,
         "kommun": fmt.municipality_name(access.workspace.municipality_code),
         "fmt": fmt,
         **context,
     }
-    return templates.TemplateResponse(
-        request, f"arbetsyta/{template}", context, status_code=status_code
-    )
+    return workplace_page(request, session, access.user, template, context, status_code)
 
 
 def _number(text: str) -> float | None:
