@@ -237,6 +237,7 @@ def require_role(*roles: str) -> Any:
         setattr(request.state, WORKSPACE_STATE, workspace.municipality_code)
         return Access(user=user, workspace=workspace, roles=held)
 
+    check.roles = allowed  # type: ignore[attr-defined]  # for the role matrix test
     return Depends(check)
 
 
