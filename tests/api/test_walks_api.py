@@ -1,0 +1,96 @@
+"""Safety walks through the HTTP API: purpose, title, PDF, and bad input as Swedish 422s."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+
+from geodata.settings import use_settings
+from service.api.app import create_app
+from service.settings import Settings
+from tests.conftest import SHARED, planner_token
+
+WALK = {
+    "center_lat": 59.3375,
+    "center_lon": 18.07,
+    "radius_km": 0.6,
+    "length_km": 2.0,
+    "osm_file": "geodata/osm/stockholm-norrmalm.osm.bz2",
+}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory):
+    base = tmp_path_factory.mktemp("walks-api")
+    settings = Settings(
+        database_url=f"sqlite:///{base / 'loftesplan.db'}",
+        data_dir=base / "data",
+        cache_dir=base / "cache",
+        shared_dir=SHARED,
+        offline=True,
+    )
+    with use_settings(
+        Settings(shared_dir=SHARED, offline=True, cache_dir=base / "cache", data_dir=base / "data")
+    ):
+        app = create_app(settings)
+        token = planner_token(app.state.engine, "vandrare")
+        yield TestClient(app, headers={"Authorization": f"Bearer {token}"})
+
+
+@pytest.fixture(scope="module")
+def walk(client) -> dict:
+    response = client.post("/api/workspaces/0180/walks", json={**WALK, "purpose": "belysning"})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def test_walk_has_its_purpose_title_and_lighting(walk):
+    assert walk["purpose"] == "belysning"
+    assert walk["title"].startswith("Trygghetsvandring i Stockholm, ")
+    assert walk["name"] == walk["title"]
+    assert walk["meeting_point"]
+    light = walk["lighting"]
+    assert light["lit_m"] + light["unlit_m"] + light["unknown_m"] == pytest.approx(
+        1000 * walk["length_km"], rel=1e-3
+    )
+    assert walk["incidents"] is not None  # Stockholm's notices were checked
+    assert walk["directions"] and walk["directions"][0]["text"].startswith("Gå ")
+
+
+def test_protocol_pdf_is_served(client, walk):
+    pypdf = pytest.importorskip("pypdf")
+    response = client.get(f"/api/walks/{walk['id']}/protokoll.pdf")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    reader = pypdf.PdfReader(io.BytesIO(response.content))
+    assert len(reader.pages) <= 4 and len(reader.pages[0].images) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"purpose": "nattliv"}, "Okänt syfte"),
+        ({"length_km": 0.3}, "0,5 och 15 km"),
+        ({"length_km": 16}, "0,5 och 15 km"),
+        ({"center_lat": 63.40, "center_lon": 13.08}, "täcker"),
+    ],
+)
+def test_bad_walk_input_is_a_swedish_422(client, change, message):
+    response = client.post("/api/workspaces/0180/walks", json={**WALK, **change})
+    assert response.status_code == 422, response.text
+    assert message in str(response.json()["detail"])
+
+
+def test_finding_far_from_the_route_is_refused_and_near_is_kept(client, walk):
+    near = {"lat": 59.3375, "lon": 18.07, "category": "belysning", "description": "Mörkt"}
+    response = client.post(f"/api/walks/{walk['id']}/findings", json=near)
+    assert response.status_code == 201, response.text
+    assert response.json()["status"] == "öppen"
+    far = {**near, "lat": 59.36}  # about 2,5 km north of Norrmalm
+    response = client.post(f"/api/walks/{walk['id']}/findings", json=far)
+    assert response.status_code == 422
+    assert "högst 1 km" in response.json()["detail"]
+    csv_text = client.get(f"/api/walks/{walk['id']}/findings.csv").text
+    assert "öppen" in csv_text and "belysning" in csv_text
