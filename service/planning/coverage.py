@@ -183,7 +183,9 @@ def spread_metrics(
         road_km_per_site_min=float(per_site_km.min()),
         road_km_per_site_median=float(np.median(per_site_km)),
         road_km_per_site_max=float(per_site_km.max()),
-        mean_distance_km=float(length[reachable] @ dist_m[reachable] / length[reachable].sum())
+        mean_distance_km=float(
+            (length[reachable] * dist_m[reachable]).sum() / length[reachable].sum()
+        )
         / 1000.0
         if reachable.any()
         else None,

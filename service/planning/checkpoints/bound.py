@@ -30,8 +30,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-#: Seconds the Lagrangian bound may take (it stops earlier once it meets the plan).
-DEFAULT_BOUND_SECONDS = 4.0
+#: Most seconds the Lagrangian bound may take (it stops earlier once it meets the plan).
+DEFAULT_BOUND_SECONDS = 8.0
+#: Within that, the bound gets this share of the time the coverage sweep took (at least
+#: ``MIN_BOUND_SECONDS``), so the whole run stays a small multiple of load + one sweep.
+BOUND_SHARE = 0.5
+MIN_BOUND_SECONDS = 1.0
 #: Iterations without a new best bound before the step factor is halved.
 PATIENCE = 30
 #: Share of the new subgradient in the deflected direction (the rest is the last direction).
@@ -124,16 +128,16 @@ def lagrangian_bound(
     share = cols[np.asarray(selected, dtype=np.int64)] if selected is not None else cols
     per_group = np.bincount(share.indices, minlength=len(w)).astype(float)
     lam = np.where(per_group > 0, w / np.maximum(per_group, 1.0), w)
-    best, step, stale, done = np.inf, 1.0, 0, 0
+    best, best_lam, step, stale, done = np.inf, lam, 1.0, 0, 0
     direction: np.ndarray | None = None
+    s = cols @ lam
     for _ in range(max_iterations):
         done += 1
-        s = cols @ lam
         top = free[np.argpartition(-s[free], pick - 1)[:pick]]
         chosen = np.concatenate([fixed_idx, top])
         value = float(total - lam.sum() + s[chosen].sum())
         if value < best - 1e-9 * total:
-            best, stale = value, 0
+            best, best_lam, stale = value, lam, 0
         else:
             stale += 1
             if stale >= PATIENCE:
@@ -151,9 +155,14 @@ def lagrangian_bound(
         ).astype(float)
         grad -= lam < w
         direction = grad if direction is None else DEFLECTION * grad + (1 - DEFLECTION) * direction
-        norm = float(direction @ direction)
+        norm = float(np.square(direction).sum())  # not BLAS: its threads stall on busy hosts
         if norm == 0:
             break
         lam = np.clip(lam - step * (value - objective) / norm * direction, 0.0, w)
+        s = cols @ lam
+    # The bound of the best multipliers, recomputed exactly.
+    s = cols @ best_lam
+    top = free[np.argpartition(-s[free], pick - 1)[:pick]]
+    best = float(total - best_lam.sum() + s[np.concatenate([fixed_idx, top])].sum())
     best = max(best, objective)  # a bound below a real plan can only be rounding
     return Certificate(best, objective, done, time.perf_counter() - start)

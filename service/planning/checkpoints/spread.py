@@ -90,7 +90,7 @@ def nearest_two(
 def spread_cost(dist: sparse.csr_array, w: np.ndarray, chosen: np.ndarray, cap: float) -> float:
     """The second-stage objective: ``sum_j w_j * min(distance to nearest chosen site, cap)``."""
     d1, _, _ = nearest_two(dist, np.asarray(chosen, dtype=np.int64), cap)
-    return float(w @ d1)
+    return float((w * d1).sum())
 
 
 def _neighbourhoods(xy: np.ndarray, dist: sparse.csr_array) -> int:
@@ -243,7 +243,7 @@ def _best_move(
     pieces, d_back, _ = fallback
     d_out = near.d1.copy()
     d_out[pieces] = d_back
-    removal = float(w[pieces] @ (d_back - near.d1[pieces]))
+    removal = float((w[pieces] * (d_back - near.d1[pieces])).sum())
     if full and w_all is not None:
         gain = w_all * np.maximum(d_out[dist.indices] - near.data_all, 0.0)
         save = np.bincount(near.rows_all, weights=gain, minlength=dist.shape[0])[pool]
