@@ -18,6 +18,7 @@ from sqlmodel import Session, col, func, select
 from geodata.errors import LoftesplanError
 from service.api.deps import FollowUpRead, PromiseWrite, SessionDep, SignedInDep
 from service.api.routers.pages import templates
+from service.followup.findings import Status
 from service.followup.promises import (
     KIND_LABELS_SV,
     RESPONSIBLE_LABELS_SV,
@@ -143,7 +144,7 @@ def start(request: Request, session: SessionDep, user: SignedInDep) -> HTMLRespo
                     session,
                     select(func.count())
                     .select_from(FindingRow)
-                    .where(FindingRow.walk_id == w.id, FindingRow.status != "done"),
+                    .where(FindingRow.walk_id == w.id, FindingRow.status != Status.done.value),
                 )
                 walks.append(
                     {
