@@ -372,3 +372,15 @@ def test_risk_weighting_without_notices_in_the_span_is_refused(monkeypatch, caps
     assert code == 2 and out == ""
     text = " ".join(err.split())  # the error is wrapped to the terminal
     assert "inga trafikolyckor, rattfylleri eller trafikbrott i Stockholms kommun" in text
+
+
+def test_cli_exact_reports_progress_and_keeps_json_clean(monkeypatch, capsys) -> None:
+    code, out, err = _cli(
+        monkeypatch, capsys, "--osm-file", str(OSLO), "--count", "6", "--radius-km", "2",
+        "--exact", "--time-limit", "60", "--json",
+    )  # fmt: skip
+    assert code == 0
+    data = json.loads(out)  # nothing but the plan on stdout (HiGHS's banner goes to stderr)
+    assert "HiGHS klar efter" in err and "övre gräns" in err
+    cert = data["certificate"]
+    assert cert["upper_bound"] >= cert["covered"]

@@ -8,8 +8,12 @@ search and iterated local search (heuristic), or a HiGHS integer program on merg
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +29,10 @@ from service.planning.checkpoints.bound import (
 )
 from service.planning.checkpoints.search import _State
 from service.planning.checkpoints.spread import improve_spread, spread_cost
+from service.render.format import number
+
+#: Seconds between progress lines of the exact mode.
+PROGRESS_EVERY_S = 10.0
 
 # --------------------------------------------------------------------------- the model
 
@@ -299,7 +307,8 @@ class MaximalCovering:
         n = p.n_candidates
         rows, weights = self.aggregated_rows()
         m = rows.shape[0]
-        h = highspy.Highs()
+        with _quiet_stdout():
+            h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("mip_rel_gap", 1e-6)
         h.setOptionValue("random_seed", 0)
@@ -363,8 +372,10 @@ class MaximalCovering:
         start[n:] = hit
         h.setSolution(_highs_start(highspy, start))
         clock = time.perf_counter()
-        _watch(h, progress, clock)
-        h.run()
+        with _Watch(progress, time_limit, p.objective(start_plan)) as watch:
+            h.cbMipInterrupt.subscribe(watch.seen)
+            with _quiet_stdout():
+                h.run()
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
             raise InfeasibleError(
@@ -379,7 +390,7 @@ class MaximalCovering:
         if progress is not None:
             progress(
                 f"HiGHS klar efter {time.perf_counter() - clock:.0f} s: bästa plan "
-                f"{p.objective(selected) / 1000:.1f}, övre gräns {bound / 1000:.1f}."
+                f"{_km(p.objective(selected))}, övre gräns {_km(bound)}."
             )
         state = _State(self, p.weight.astype(float), reach)
         for c in selected:
@@ -399,21 +410,67 @@ def _highs_start(highspy: Any, values: np.ndarray) -> Any:
     return sol
 
 
-def _watch(h: Any, progress: Callable[[str], None] | None, clock: float) -> None:
-    """Report HiGHS's incumbent, bound and time to ``progress`` at most every 5 s."""
-    if progress is None:
-        return
-    last = [-10.0]
+def _km(value: float) -> str:
+    """Weighted metres as Swedish kilometres, a dash when HiGHS has no value yet."""
+    return number(value / 1000.0, 1) if np.isfinite(value) else "–"
 
-    def report(event: Any) -> None:
-        now = time.perf_counter() - clock
-        if now - last[0] < 5.0:
-            return
-        last[0] = now
+
+class _Watch:
+    """Reports HiGHS's incumbent, bound and time to ``progress`` every ``every`` seconds.
+
+    HiGHS calls :meth:`seen` during branch and bound; a timer thread reports the last values
+    seen, so progress also shows while HiGHS is still in presolve or the root LP.
+    """
+
+    def __init__(
+        self, progress: Callable[[str], None] | None, limit: float | None, start_value: float
+    ) -> None:
+        self.progress, self.limit = progress, limit
+        self.primal, self.dual = start_value, float("inf")
+        self.clock = time.perf_counter()
+        self.done = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def seen(self, event: Any) -> None:
         out = event.data_out
-        progress(
-            f"{now:.0f} s: bästa plan {out.mip_primal_bound / 1000:.1f}, "
-            f"övre gräns {out.mip_dual_bound / 1000:.1f} (glapp {100 * out.mip_gap:.1f} %)"
-        )
+        self.primal = max(self.primal, float(out.mip_primal_bound))
+        self.dual = float(out.mip_dual_bound)
 
-    h.cbMipInterrupt.subscribe(report)
+    def _run(self, every: float) -> None:
+        while not self.done.wait(every):
+            if self.progress is None:
+                return
+            now = time.perf_counter() - self.clock
+            limit = f" av {self.limit:.0f} s" if self.limit else ""
+            self.progress(
+                f"HiGHS {now:.0f} s{limit}: bästa plan {_km(self.primal)}, övre gräns "
+                f"{_km(self.dual)}."
+            )
+
+    def __enter__(self) -> _Watch:
+        if self.progress is not None:
+            self.thread = threading.Thread(target=self._run, args=(PROGRESS_EVERY_S,), daemon=True)
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        if self.thread is not None:
+            self.thread.join()
+
+
+@contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Send what C++ libraries print to stdout (HiGHS's banner) to stderr instead.
+
+    ``--json`` writes the plan to stdout, which must hold nothing else.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
