@@ -83,7 +83,11 @@ class EventSet:
 
 
 def default_archive() -> Path | None:
-    """The shared archive if it is present."""
+    """The imported archive (``loftesplan data import polisen``), else the shared one."""
+    from geodata import imported
+
+    if (path := imported.archive()) is not None:
+        return path
     shared = get_settings().shared_dir
     if shared is None:
         return None

@@ -56,6 +56,17 @@ def _check_kinds(kinds: Iterable[str]) -> tuple[str, ...]:
     return kinds
 
 
+def _local_file(area: Area | None, osm_file: str | Path | None) -> Path | None:
+    """The user's file; else an extract cut from an imported OSM file covering ``area``."""
+    if osm_file is not None:
+        return _osmfile.check_osm_file(osm_file)
+    if area is None:
+        return None
+    from geodata import imported
+
+    return imported.osm_extract_for(area)
+
+
 def _area_in(area: Area, crs: object) -> shapely.Geometry:
     return gpd.GeoSeries([area.geometry], crs=area.to_gdf().crs).to_crs(crs).iloc[0]
 
@@ -151,7 +162,7 @@ def load_networks(
     See :func:`load_network` for the parameters and errors.
     """
     kinds = _check_kinds(kinds)
-    path = _osmfile.check_osm_file(osm_file) if osm_file is not None else None
+    path = _local_file(area, osm_file)
     result: dict[str, Network] = {}
     if use_cache and not refresh:
         for kind in kinds:
@@ -236,7 +247,7 @@ def load_features(
     AreaNotCoveredError, DataUnavailableError
         As :func:`load_network`.
     """
-    path = _osmfile.check_osm_file(osm_file) if osm_file is not None else None
+    path = _local_file(area, osm_file)
     if use_cache and not refresh:
         hit = cache.load_features(area, path)
         if hit is not None:

@@ -47,9 +47,10 @@ def _resolve_area(name_or_code: str, boundary: Path | None) -> Area:
 def register(app: typer.Typer) -> None:
     """Add the ``data`` command group to ``app``."""
     data_app = typer.Typer(
-        help="OSM-data för ett område: hämta till cachen och visa vad som finns."
+        help="Data: importera (Lantmäteriet, Polisen, OSM), lista, hämta OSM-data till cachen."
     )
     app.add_typer(data_app, name="data")
+    register_import(data_app)
 
     @data_app.command("fetch")
     def fetch(
@@ -178,3 +179,91 @@ def _info_row(meta: dict[str, Any]) -> list[str]:
         prov.get("data_date") or "–",
         meta.get("created", "")[:10],
     ]
+
+
+import_app = typer.Typer(
+    help="Importera riktiga data till datakatalogen (för installerad användning utan ../shared).",
+    no_args_is_help=True,
+)
+
+
+def _report(paths: list[Path]) -> None:
+    from service.render.format import number
+
+    for path in paths:
+        size = number(path.stat().st_size / 1e6, 1)
+        console.print(f"Importerade {path.name} ({size} MB) till {path.parent}")
+
+
+@import_app.command("lantmateriet")
+def import_lantmateriet_cmd(
+    source: Path = typer.Argument(
+        ..., exists=True, help="Katalog med ak_riks.zip och mb_riks.zip, eller en av filerna."
+    ),
+) -> None:
+    """Lantmäteriets kommungränser och orter (GSD-Översiktskartan 1:1 miljon, CC0)."""
+    from geodata import imported
+
+    _report(imported.import_lantmateriet(source))
+
+
+@import_app.command("polisen")
+def import_polisen_cmd(
+    source: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="Händelsearkiv (.jsonl eller .jsonl.gz)."
+    ),
+) -> None:
+    """Polisens händelsenotiser (arkiv i JSON Lines)."""
+    from geodata import imported
+
+    _report([imported.import_polisen(source)])
+
+
+@import_app.command("osm")
+def import_osm_cmd(
+    source: Path = typer.Argument(
+        ..., exists=True, dir_okay=False, help="OSM-fil: en kommun, ett län eller hela Sverige."
+    ),
+    name: str | None = typer.Option(None, "--name", help="Namn i datakatalogen (filens namn)."),
+) -> None:
+    """Ett OSM-utdrag; varje kommun skärs ut ur det när den behövs (--kommun utan --osm-file)."""
+    from geodata import imported
+
+    _report([imported.import_osm(source, name)])
+
+
+def register_import(data_app: typer.Typer) -> None:
+    """Add ``data import …`` and ``data list`` to the ``data`` group."""
+    data_app.add_typer(import_app, name="import")
+
+    @data_app.command("list")
+    def list_(as_json: bool = typer.Option(False, "--json", help="Skriv JSON.")) -> None:
+        """Show imported data: kind, file, size, data date, import date and licence."""
+        import json
+
+        from geodata import imported
+        from service.render.format import number
+
+        rows = imported.listing()
+        if as_json:
+            typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+            return
+        if not rows:
+            console.print(
+                "Inga importerade data. Importera med "
+                "`loftesplan data import lantmateriet|polisen|osm`."
+            )
+            return
+        table = Table(title="Importerade data")
+        for column in ("slag", "fil", "storlek", "datadatum", "importerad", "licens"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(
+                row["kind"],
+                row["name"],
+                f"{number(row['bytes'] / 1e6, 1)} MB",
+                row["data_date"] or "–",
+                (row["imported"] or "–")[:10],
+                row["licence"],
+            )
+        console.print(table)
