@@ -631,7 +631,7 @@ def _resolve(
     around = settlement.geometry if settlement is not None else None
 
     # Named ways and features: streets, squares, numbered roads.
-    lines: list[tuple[str, BaseGeometry, str]] = []  # (label, geometry, level)
+    lines: list[tuple[str, BaseGeometry, Level]] = []  # (label, geometry, level)
     missing: list[str] = []
     for ref, label in parts.roads:
         hit = _edges_ref(network, ref)
@@ -658,7 +658,7 @@ def _resolve(
         street = spellings[0] if geom is None else street
         if geom is not None:
             linear = geom.geom_type in ("LineString", "MultiLineString")
-            level = "street" if linear else "point"
+            level: Level = "street" if linear else "point"
             lines.append((street, geom, level))
         else:
             missing.append(street)

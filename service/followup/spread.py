@@ -249,7 +249,8 @@ def settlement_spread(
         if not pairs:
             out[name] = None
             continue
-        xs, ys = to_metric.transform(*zip(*pairs, strict=True))
+        lon, lat = (list(axis) for axis in zip(*pairs, strict=True))
+        xs, ys = to_metric.transform(lon, lat)
         xy = np.column_stack([np.atleast_1d(xs), np.atleast_1d(ys)])
         out[name] = executed_spread(xy, towns, population, radius_m, network).to_dict()
     return out

@@ -182,7 +182,7 @@ def resolve(found: list[Found]) -> list[Found]:
 
 def suppress(found: list[Found], lex: Lexicon) -> list[Found]:
     """Drop kinds that a more specific kind in the segment covers (see ``[suppress]``)."""
-    covered = set()
+    covered: set[str] = set()
     for f in found:
         covered |= lex.suppress.get(f.kind, frozenset())
     return [f for f in found if f.kind not in covered] or found[:1]

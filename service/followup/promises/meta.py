@@ -52,12 +52,12 @@ def period(
         for (_, e1, d1), (s2, _, d2) in itertools.pairwise(dates):
             if start is None and _RANGE_JOIN.match(text[e1:s2]) and d1 <= d2:
                 start, end = d1, d2
-        for m in lex.valid_until.finditer(text):
-            after = [d for s, _, d in dates if s == m.end()]
+        for cue in lex.valid_until.finditer(text):
+            after = [d for s, _, d in dates if s == cue.end()]
             if after and end is None:
                 end = after[0]
-        for m in lex.valid_from.finditer(text):
-            after = [d for s, _, d in dates if s == m.end()]
+        for cue in lex.valid_from.finditer(text):
+            after = [d for s, _, d in dates if s == cue.end()]
             if after and start is None:
                 start = after[0]
     if start or end:
