@@ -65,6 +65,8 @@ def compass(dx: float, dy: float) -> str:
 def round_m(metres: float) -> int:
     """Walking distances as people say them: 10 m steps below 200 m, else 50 m."""
     step = 10 if metres < 200 else 50
+    if metres <= 0:
+        return 0
     return int(max(step, step * round(metres / step)))
 
 
