@@ -23,6 +23,7 @@ from service.api.routers import (
     walks,
     workplace,
     workplace_findings,
+    workplace_notices,
     workplace_plans,
     workplace_walks,
     workspaces,
@@ -104,7 +105,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     routers = (auth, workspaces, promises, plans, executed, walks, public, pages)
-    for module in (*routers, workplace, workplace_plans, workplace_walks, workplace_findings):
+    for module in (
+        *routers,
+        workplace,
+        workplace_plans,
+        workplace_notices,
+        workplace_walks,
+        workplace_findings,
+    ):
         app.include_router(module.router)
     if STATIC.is_dir():
         app.mount("/static", StaticFiles(directory=STATIC), name="static")

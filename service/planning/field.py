@@ -146,3 +146,97 @@ class FieldEvent:
         """The calendar title, e.g. "Trafikkontroll 7 – Rv 94 vid Vidsel"."""
         joint = " (gemensam insats)" if self.joint else ""
         return f"Trafikkontroll {self.site.number} – {self.site.label}{joint}"
+
+
+@dataclass(frozen=True)
+class NoticeProposal:
+    """A Polisen notice that looks like an executed checkpoint of the plan.
+
+    Attributes
+    ----------
+    notice_id
+        The stored executed activity made from the notice.
+    site
+        The plan's site it most likely was held at.
+    happened_at, place
+        When, and the notice's text about where.
+    reason
+        Swedish: why it matches ("samma väg (Rv 94) och ort (Vidsel)").
+    """
+
+    notice_id: int
+    site: FieldSite
+    happened_at: datetime
+    place: str
+    reason: str
+
+
+def _road_pattern(designation: str) -> re.Pattern[str] | None:
+    """How a notice writes a road: "E45"/"E 45", "Rv 94"/"riksväg 94"/"väg 94", "Lv 342"."""
+    e_road = re.fullmatch(r"E(\d+)", designation)
+    if e_road:
+        return re.compile(rf"\bE\s?{e_road.group(1)}\b", re.IGNORECASE)
+    numbered = re.fullmatch(r"(Rv|Lv) (\d+)", designation)
+    if numbered:
+        words = "rv|riksväg|väg" if numbered.group(1) == "Rv" else "lv|länsväg|väg"
+        return re.compile(rf"\b(?:{words})\s?{numbered.group(2)}\b", re.IGNORECASE)
+    return None
+
+
+def _site_hits(site: FieldSite, text: str, settlement: str) -> tuple[int, str]:
+    parts = []
+    score = 0
+    for designation in site.road_ref.split("/") if site.road_ref else []:
+        pattern = _road_pattern(designation)
+        if pattern and pattern.search(text):
+            score += 2
+            parts.append(f"samma väg ({designation})")
+            break
+    else:
+        if site.road_name and re.search(rf"\b{re.escape(site.road_name)}\b", text, re.I):
+            score += 2
+            parts.append(f"samma gata ({site.road_name})")
+    town = site.settlement or ""
+    if town and (
+        settlement.casefold() == town.casefold()
+        or re.search(rf"\b{re.escape(town)}\b", text, re.IGNORECASE)
+    ):
+        score += 1
+        parts.append(f"samma ort ({town})")
+    return score, " och ".join(parts)
+
+
+def propose_notice_matches(
+    sites: Sequence[FieldSite],
+    notices: Sequence[tuple[int, datetime, str, str]],
+    start: datetime,
+    end: datetime,
+) -> list[NoticeProposal]:
+    """Notices that are probably executed checkpoints of the plan, for the planner to confirm.
+
+    A notice within ``start``..``end`` is proposed for the site whose road (designation or
+    name) and nearest settlement its text names: the road counts twice the settlement, and
+    a tie goes to the lowest site number. Notices that name neither are left out.
+
+    Parameters
+    ----------
+    sites
+        The plan's numbered sites.
+    notices
+        ``(id, happened_at, place text, settlement)`` per stored notice.
+    start, end
+        The period the plan's checkpoints run in.
+    """
+    out = []
+    for notice_id, happened_at, place, settlement in notices:
+        if not (start <= happened_at <= end):
+            continue
+        best: tuple[int, int, str] | None = None
+        for site in sites:
+            score, reason = _site_hits(site, place, settlement or "")
+            if score and (best is None or score > best[0]):
+                best = (score, site.number, reason)
+        if best is not None:
+            site = next(s for s in sites if s.number == best[1])
+            out.append(NoticeProposal(notice_id, site, happened_at, place, best[2]))
+    return sorted(out, key=lambda p: p.happened_at)

@@ -13,7 +13,13 @@ import shapely
 from sqlmodel import Session, select
 
 from geodata.errors import InvalidInputError
-from service.planning.field import FieldEvent, FieldSite, name_sites
+from service.planning.field import (
+    FieldEvent,
+    FieldSite,
+    NoticeProposal,
+    name_sites,
+    propose_notice_matches,
+)
 from service.store.crud import NotFoundError, _local, plan_sites
 from service.store.models import (
     CheckpointPlan,
@@ -22,7 +28,7 @@ from service.store.models import (
     ScheduledCheckpoint,
     utcnow,
 )
-from service.store.workplace_models import EventOutcome, PlanLayers, SiteLabel
+from service.store.workplace_models import EventOutcome, NoticeMatch, PlanLayers, SiteLabel
 
 
 def _text(value: Any) -> str | None:
@@ -285,3 +291,62 @@ def plan_version_params(
         "root_id": root,
         "version": int(plan.params.get("version", 1)) + 1,
     }
+
+
+def notice_proposals(session: Session, plan: CheckpointPlan) -> list[NoticeProposal]:
+    """Stored Polisen notices that look like executed checkpoints of the plan, unconfirmed."""
+    events = field_events(session, plan.id)
+    if not events:
+        return []
+    start = min(e.start for e in events) - timedelta(days=1)
+    end = max(e.end for e in events) + timedelta(days=1)
+    confirmed = set(session.exec(select(NoticeMatch.executed_id)))
+    notices = [
+        (n.id, _local(n.happened_at), n.place, n.settlement)
+        for n in session.exec(
+            select(ExecutedActivity).where(
+                ExecutedActivity.workspace_id == plan.workspace_id,
+                ExecutedActivity.source == "polisen",
+            )
+        )
+        if n.id not in confirmed
+    ]
+    return propose_notice_matches(field_sites(session, plan.id), notices, start, end)
+
+
+def confirm_notice(
+    session: Session, plan: CheckpointPlan, executed_id: int, site_number: int, username: str
+) -> NoticeMatch:
+    """Record that a notice was a checkpoint of the plan at site ``site_number``.
+
+    A scheduled event at that site on the notice's date, not yet marked, is marked done with
+    the notice as its executed activity (it is counted once: the notice already is one).
+    """
+    notice = session.get(ExecutedActivity, executed_id)
+    if notice is None or notice.workspace_id != plan.workspace_id or notice.source != "polisen":
+        raise NotFoundError(f"Händelse {executed_id} finns inte.")
+    sites = field_sites(session, plan.id)
+    if not 1 <= site_number <= len(sites):
+        raise InvalidInputError(f"Planen har ingen plats {site_number}.")
+    if session.get(NoticeMatch, executed_id) is not None:
+        raise InvalidInputError("Händelsen är redan bekräftad.")
+    match = NoticeMatch(
+        executed_id=executed_id, plan_id=plan.id, site_number=site_number, username=username
+    )
+    session.add(match)
+    day = _local(notice.happened_at).date()
+    for event in field_events(session, plan.id):
+        if event.site.number == site_number and event.start.date() == day:
+            if event.status == "planned":
+                session.add(
+                    EventOutcome(
+                        event_id=event.event_id,
+                        status="done",
+                        actual_at=notice.happened_at,
+                        executed_id=notice.id,
+                        username=username,
+                    )
+                )
+            break
+    session.flush()
+    return match

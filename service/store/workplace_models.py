@@ -43,3 +43,15 @@ class EventOutcome(SQLModel, table=True):
     executed_id: int | None = Field(default=None, foreign_key="executedactivity.id")
     username: str = Field(default="", max_length=80)
     at: datetime = Field(default_factory=utcnow)
+
+
+class NoticeMatch(SQLModel, table=True):
+    """A planner's confirmation that a Polisen notice was a checkpoint of the plan."""
+
+    executed_id: int = Field(
+        foreign_key="executedactivity.id", primary_key=True, ondelete="CASCADE"
+    )
+    plan_id: int = Field(foreign_key="checkpointplan.id", index=True, ondelete="CASCADE")
+    site_number: int
+    username: str = Field(default="", max_length=80)
+    at: datetime = Field(default_factory=utcnow)

@@ -253,6 +253,11 @@ def test_police_planner_then_municipality_officer(server, browser, tmp_path):
         form.locator("button").click()
         s.page.wait_for_load_state("load")
     assert s.page.inner_text("#utforda") == "3"
+    # Polisen's notices for Åre: none names the Oslo sites' roads or towns, so none is proposed.
+    s.page.click("button:has-text('Hämta Polisens händelser')")
+    s.page.wait_for_url(re.compile(r".*#polisen$"))
+    assert s.page.locator("table.proposals").count() == 0
+    assert "Inga förslag" in s.page.inner_text("body")
     s.page.goto(promise_url)
     row = s.page.locator("tr:has(select[name^=kind_] option[value=traffic_control]:checked)")
     assert row.locator("td").nth(2).inner_text() == "3"  # the follow-up counts them

@@ -28,6 +28,7 @@ from service.store.workplace import (
     field_events,
     field_sites,
     mark_event,
+    notice_proposals,
     plan_version_params,
 )
 
@@ -257,6 +258,7 @@ def _plan_context(session: Any, plan: CheckpointPlan, access: Any) -> dict[str, 
         },
         "now": datetime.now(LOCAL_TIME).strftime("%Y-%m-%dT%H:%M"),
         "versions": versions,
+        "proposals": notice_proposals(session, plan) if plan.status == "done" else [],
         "version": next((n for n, p in versions if p.id == plan.id), 1),
     }
 
