@@ -1,15 +1,15 @@
 """workplace: Polisen notices confirmed as checkpoints of a plan
 
-Revision ID: 0005_notice_match
-Revises: 0004_activity_explanation
+Revision ID: 0006_notice_match
+Revises: 0005_finding_status_swedish
 """
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0005_notice_match"
-down_revision = "0004_activity_explanation"
+revision = "0006_notice_match"
+down_revision = "0005_finding_status_swedish"
 branch_labels = None
 depends_on = None
 
