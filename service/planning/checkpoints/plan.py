@@ -17,11 +17,7 @@ from geodata import WGS84
 from geodata.area import Area
 from geodata.errors import InfeasibleError, InvalidInputError
 from geodata.network import Locations, Network
-from service.planning.checkpoints.bound import (
-    BOUND_SHARE,
-    DEFAULT_BOUND_SECONDS,
-    MIN_BOUND_SECONDS,
-)
+from service.planning.checkpoints.bound import DEFAULT_BOUND_SECONDS
 from service.planning.checkpoints.candidates import (
     EMPTY_NETWORK_MESSAGE,
     FIXED_REASON,
@@ -85,13 +81,6 @@ class CheckpointPlan:
         return None if self.risk is None else self.risk.share_reached(self.covered)
 
 
-def _bound_budget(most: float | None, sweep_seconds: float) -> float | None:
-    """Seconds for the certificate: a share of the sweep's time, at most ``most``."""
-    if most is None:
-        return None
-    return min(most, max(MIN_BOUND_SECONDS, BOUND_SHARE * sweep_seconds))
-
-
 def plan_checkpoints(
     network: Network,
     k: int,
@@ -151,8 +140,8 @@ def plan_checkpoints(
     time_limit
         Seconds the optimiser may take (exact mode: HiGHS's limit).
     bound_seconds
-        Most seconds the certificate's Lagrangian bound may take (None: no certificate);
-        within that it gets ``BOUND_SHARE`` of the coverage sweep's time.
+        Most seconds the certificate's Lagrangian bound may take (None: no certificate); it
+        normally stops first, after ``DEFAULT_BOUND_ITERATIONS`` iterations.
     progress
         Receives progress lines (exact mode).
     objective
@@ -224,9 +213,8 @@ def plan_checkpoints(
         coverage, weight, cands["fixed"].to_numpy(bool), neighbours, reaches,
         distance if objective == "spread" else None, radius, xy,
     )  # fmt: skip
-    budget = _bound_budget(bound_seconds, timings["network"])
     solution = MaximalCovering(problem, k).solve(
-        method, seed=seed, time_limit=time_limit, bound_seconds=budget, progress=progress
+        method, seed=seed, time_limit=time_limit, bound_seconds=bound_seconds, progress=progress
     )
     timings["optimise"] = time.perf_counter() - t2
 
