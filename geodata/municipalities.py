@@ -19,7 +19,6 @@ from __future__ import annotations
 import difflib
 import logging
 import time
-import unicodedata
 import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +34,7 @@ import shapely
 from geodata import LANTMATERIET_ATTRIBUTION, METRIC_CRS, OSM_ATTRIBUTION, SCB_ATTRIBUTION
 from geodata.area import Area
 from geodata.errors import DataUnavailableError, InvalidInputError, UnknownMunicipalityError
+from geodata.names import name_key, strip_affixes
 from geodata.online import offline_error, reachable
 from geodata.settings import get_settings
 
@@ -54,10 +54,6 @@ _OSM_TIMEOUT_S = 15  # an unreachable Nominatim should cost seconds, not the 180
 _OSM_BACKOFF_S = 300.0  # after a connection failure, skip OSM for a while instead of retrying
 _osm_unreachable_until = 0.0
 _osm_boundary_cache: dict[str, Area] = {}
-# Words around a name that do not identify the kommun: "Strömsunds kommun", "Malmö stad",
-# "Region Gotland", "Hammarö municipality".
-_SUFFIXES = ("kommun", "kommune", "stad", "municipality")
-_PREFIXES = ("region",)
 # Official names that are not "<name>[s] kommun".
 _ALIASES = {"falu": "2080"}
 _LABELS = {"2080": "Falu kommun"}
@@ -98,40 +94,6 @@ class Municipality:
 
 
 # --------------------------------------------------------------------------- names
-
-
-def name_key(text: str, *, ascii_fold: bool = False) -> str:
-    """Normalise a place name for comparison.
-
-    NFC, case-folded, hyphens read as spaces, whitespace collapsed; with ``ascii_fold`` the
-    diacritics are dropped too ("Älvsbyn" → "alvsbyn").
-
-    Parameters
-    ----------
-    text
-        Any spelling of a name.
-    ascii_fold
-        Also drop diacritics (å, ä, ö, é → a, a, o, e).
-
-    Returns
-    -------
-    str
-    """
-    text = unicodedata.normalize("NFC", str(text)).casefold()
-    if ascii_fold:
-        text = "".join(
-            c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-        )
-    return " ".join(text.replace("-", " ").replace("_", " ").split())
-
-
-def _strip_affixes(key: str) -> str:
-    words = key.split()
-    while len(words) > 1 and words[-1] in _SUFFIXES:
-        words.pop()
-    while len(words) > 1 and words[0] in _PREFIXES:
-        words.pop(0)
-    return " ".join(words)
 
 
 @lru_cache(maxsize=1)
@@ -205,7 +167,7 @@ def find_municipality(name_or_code: str | int | Municipality) -> Municipality:
         return match
     exact, folded, ambiguous = _indexes()
     by_code = {m.code: m for m in _registry()}
-    key = _strip_affixes(name_key(text))
+    key = strip_affixes(name_key(text))
     candidates = [key]
     if key.endswith("s"):
         candidates.append(key[:-1])  # genitive: "strömsunds" → "strömsund"

@@ -8,10 +8,12 @@ and answers "no" for every host.
 
 from __future__ import annotations
 
+import json
 import logging
 import socket
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from geodata.errors import DataUnavailableError
@@ -71,16 +73,51 @@ def reachable(url: str) -> bool:
         cached = _answers.get(key)
     if cached is not None and now - cached[0] < PROBE_TTL_S:
         return cached[1]
-    answer = _probe(*key, PROBE_TIMEOUT_S)
+    answer = _remembered(key)
+    if answer is None:
+        answer = _probe(*key, PROBE_TIMEOUT_S)
+        _remember(key, answer)
     with _lock:
         _answers[key] = (time.monotonic(), answer)
     return answer
+
+
+def _probe_file() -> Path:
+    return get_settings().cache_dir / "online-probe.json"
+
+
+def _remembered(key: tuple[str, int]) -> bool | None:
+    """A recent answer another process left in the cache (CLI runs follow each other)."""
+    try:
+        saved = json.loads(_probe_file().read_text(encoding="utf-8"))
+        when, answer = saved[f"{key[0]}:{key[1]}"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return bool(answer) if 0 <= time.time() - float(when) < PROBE_TTL_S else None
+
+
+def _remember(key: tuple[str, int], answer: bool) -> None:
+    path = _probe_file()
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except (OSError, ValueError):
+        saved = {}
+    saved[f"{key[0]}:{key[1]}"] = [time.time(), answer]
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(saved), encoding="utf-8")
+    except OSError:
+        log.info("Could not remember the probe answer in %s", path)
 
 
 def forget() -> None:
     """Drop remembered probe answers (after the network changed; used by tests)."""
     with _lock:
         _answers.clear()
+    try:
+        _probe_file().unlink(missing_ok=True)
+    except OSError:
+        return
 
 
 def offline_error(what: str, instead: str, *, field: str | None = None) -> DataUnavailableError:

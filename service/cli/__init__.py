@@ -8,21 +8,27 @@ contents: ``municipalities.py``, ``data.py``, ``checkpoints.py``, ``walk.py``, `
 from __future__ import annotations
 
 import importlib
+import sys
+from typing import Any
 
 import typer
 
 from service.cli.errors import SwedishGroup, flag_hint
 
-app = typer.Typer(
-    name="loftesplan",
-    help="Planera och följ upp medborgarlöften: kontroller, trygghetsvandringar, täckningskartor.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    cls=SwedishGroup,
-)
+
+def _new_app() -> typer.Typer:
+    app = typer.Typer(
+        name="loftesplan",
+        help="Planera och följ upp medborgarlöften: kontroller, trygghetsvandringar, "
+        "täckningskartor.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        cls=SwedishGroup,
+    )
+    app.callback()(_root)
+    return app
 
 
-@app.callback()
 def _root(ctx: typer.Context) -> None:
     """Plan and follow up medborgarlöften: checkpoints, safety walks, coverage maps."""
     from geodata.settings import use_settings
@@ -50,12 +56,36 @@ _COMMAND_MODULES = (
 )
 
 
-def _register() -> None:
-    for name in _COMMAND_MODULES:
+#: The module that registers each top-level command, so ``loftesplan municipality Åre`` imports
+#: only what that command needs (the planning libraries take seconds to import).
+_MODULE_OF_COMMAND = {
+    "municipalities": "municipalities",
+    "municipality": "municipalities",
+    "data": "data",
+    "schedule": "schedule",
+    "geocode": "places",
+    "events": "places",
+}
+
+
+def _build(modules: tuple[str, ...]) -> typer.Typer:
+    app = _new_app()
+    for name in modules:
         importlib.import_module(f"service.cli.{name}").register(app)
+    return app
 
 
-_register()
+_full_app: typer.Typer | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """``service.cli.app``: the app with every command (built on first use)."""
+    global _full_app  # noqa: PLW0603 - built once, on demand
+    if name == "app":
+        if _full_app is None:
+            _full_app = _build(_COMMAND_MODULES)
+        return _full_app
+    raise AttributeError(name)
 
 
 __all__ = ["app", "flag_hint", "main"]
@@ -63,4 +93,10 @@ __all__ = ["app", "flag_hint", "main"]
 
 def main() -> None:
     """Entry point: run the app; every user mistake is one Swedish line and exit 2."""
-    app()
+    first = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
+    module = _MODULE_OF_COMMAND.get(first or "")
+    # Only the command's own module when the command is known (and not asking for the list).
+    if module is not None and first == sys.argv[1]:
+        _build((module,))()
+    else:
+        __getattr__("app")()

@@ -9,13 +9,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from geodata.municipalities import (
-    BOUNDARY_SOURCES,
-    all_municipalities,
-    find_municipality,
-    municipality_boundary,
-    settlements,
-)
+#: Boundary sources, best first (as ``geodata.municipalities.BOUNDARY_SOURCES``; written out
+#: here so that a quick look-up does not import the geographic libraries).
+BOUNDARY_SOURCES = ("osm", "lantmateriet", "scb")
 
 _SOURCE_LABELS = {
     "osm": "OpenStreetMap",
@@ -29,7 +25,29 @@ def _echo_json(data: Any) -> None:
 
 
 def municipality_summary(name_or_code: str, source: str | None = None) -> dict[str, Any]:
-    """Facts about one kommun as plain data (the CLI's ``--json`` and table both use it)."""
+    """Facts about one kommun as plain data (the CLI's ``--json`` and table both use it).
+
+    With no forced source and no reachable OpenStreetMap, a summary remembered in the cache
+    answers at once (:mod:`geodata.facts`); otherwise the data is read and remembered.
+    """
+    from geodata import facts
+    from geodata.online import reachable
+    from geodata.settings import get_settings
+
+    quick = source is None and not reachable(get_settings().nominatim_url)
+    if quick and (known := facts.cached_summary(name_or_code)) is not None:
+        return known
+    summary = _read_summary(name_or_code, source)
+    if quick:
+        from geodata.municipalities import all_municipalities
+
+        facts.remember(summary, [(m.code, m.name) for m in all_municipalities()])
+    return summary
+
+
+def _read_summary(name_or_code: str, source: str | None) -> dict[str, Any]:
+    from geodata.municipalities import find_municipality, municipality_boundary, settlements
+
     m = find_municipality(name_or_code)
     area = municipality_boundary(m, source=source)
     places = settlements(m)
@@ -77,6 +95,8 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Skriv en JSON-lista."),
     ) -> None:
         """List all 290 kommuner with code and län."""
+        from geodata.municipalities import all_municipalities
+
         rows = all_municipalities()
         if as_json:
             _echo_json(

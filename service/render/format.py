@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import math
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from geodata.municipalities import Municipality, find_municipality
+if TYPE_CHECKING:  # the geographic libraries load only when a name is looked up
+    from geodata.municipalities import Municipality
 
 #: Narrow no-break space would be typographically best; a no-break space survives every font.
 THOUSANDS = "\u00a0"
@@ -101,6 +103,8 @@ def municipality_name(m: Municipality | str) -> str:
     Swedish adds a genitive s unless the name ends in a vowel or s, x, z
     (:attr:`geodata.municipalities.Municipality.label`).
     """
+    from geodata.municipalities import Municipality, find_municipality
+
     found = m if isinstance(m, Municipality) else find_municipality(m)
     return _OFFICIAL_NAMES.get(found.code, found.label)
 
