@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import io
 import re
 import shutil
 import socket
@@ -81,10 +82,10 @@ def browser():
 class Session:
     """A browser context that records console errors and requests leaving the loopback."""
 
-    def __init__(self, browser, base: str, width: int = 1200) -> None:
+    def __init__(self, browser, base: str, width: int = 1200, **options) -> None:
         self.base = base
         self.context = browser.new_context(
-            viewport={"width": width, "height": 900}, accept_downloads=True
+            viewport={"width": width, "height": 900}, accept_downloads=True, **options
         )
         self.page = self.context.new_page()
         self.errors: list[str] = []
@@ -292,4 +293,85 @@ def test_police_planner_then_municipality_officer(server, browser, tmp_path):
     # The only console errors are the browser's notes on the refused (403/404) pages.
     assert all(re.search(r"status of 40[34]", e) for e in k.errors), k.errors
     assert not k.outside
+    k.context.close()
+
+
+def _photo(colour: tuple[int, int, int]) -> bytes:
+    """A JPEG as a phone writes it: camera make and a GPS position in its EXIF."""
+    from PIL import Image
+
+    image = Image.new("RGB", (800, 600), colour)
+    exif = Image.Exif()
+    exif[0x010F] = "Telefontillverkare"
+    exif[0x8825] = {1: "N", 2: (59.0, 20.0, 0.0), 3: "E", 4: (18.0, 4.0, 0.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def test_municipality_officer_walk_and_phone_findings(server, browser):
+    """The officer plans a 2.5 km walk; at 400 px records two findings, one while offline."""
+    from PIL import Image
+
+    k = Session(browser, server)
+    k.sign_in("kommunen", "kommunens-losen")
+    k.page.goto(server + "/arbetsyta/0180/vandringar/ny")
+    k.page.fill("#lat", "59,3375")
+    k.page.fill("#lon", "18,07")
+    k.page.fill("#radie", "0,6")
+    k.page.fill("#langd", "2,5")
+    k.page.fill("#osm_fil", "geodata/osm/stockholm-norrmalm.osm.bz2")
+    k.page.click("#planera")
+    k.page.wait_for_url(re.compile(r".*/arbetsyta/vandring/\d+$"), timeout=120_000)
+    walk_id = k.page.url.rsplit("/", 1)[1]
+    k.check("11-vandring")
+    k.context.close()
+
+    here = {"latitude": 59.3378, "longitude": 18.0705}
+    p = Session(browser, server, width=400, geolocation=here, permissions=["geolocation"])
+    p.sign_in("kommunen", "kommunens-losen")
+    p.page.goto(f"{server}/vandring/{walk_id}/fynd")
+    p.page.wait_for_selector("#fynd-karta .leaflet-overlay-pane path")
+    p.check("12-telefon")
+    for offline, category, text, colour in (
+        (False, "belysning", "Trasig gatlampa vid övergångsstället", (90, 90, 120)),
+        (True, "vegetation och sikt", "Buskage skymmer sikten mot gångvägen", (40, 120, 40)),
+    ):
+        p.context.set_offline(offline)
+        p.page.click("#min-position")
+        p.page.wait_for_function("document.getElementById('lat').value !== ''")
+        p.page.select_option("#category", category)
+        p.page.fill("#description", text)
+        name = f"{category.split()[0]}.jpg"
+        p.page.set_input_files(
+            "#photos", files=[{"name": name, "mimeType": "image/jpeg", "buffer": _photo(colour)}]
+        )
+        p.page.click("#spara")
+        if offline:
+            p.page.wait_for_selector("#ko li:not(.tom)")
+            p.page.screenshot(path=str(ARTIFACTS / "13-telefon-offline.png"), full_page=True)
+        else:
+            p.page.wait_for_function(
+                "document.getElementById('sparade').textContent.includes('Trasig gatlampa')"
+            )
+    p.context.set_offline(False)
+    p.page.wait_for_function(
+        "document.getElementById('sparade').textContent.includes('Buskage')", timeout=30_000
+    )
+    assert not p.errors, p.errors
+    assert not p.outside, p.outside
+    p.context.close()
+
+    # The follow-up list shows both findings with their photos, with no EXIF left.
+    k = Session(browser, server)
+    k.sign_in("kommunen", "kommunens-losen")
+    k.page.goto(f"{server}/arbetsyta/0180/fynd?vandring={walk_id}")
+    body = k.page.inner_text("main")
+    assert "Trasig gatlampa" in body and "Buskage" in body
+    photos = k.page.locator("img[src^='/arbetsyta/fynd/']")
+    assert photos.count() == 2
+    for i in range(2):
+        data = k.page.request.get(server + photos.nth(i).get_attribute("src")).body()
+        assert dict(Image.open(io.BytesIO(data)).getexif()) == {}
+    k.check("14-fynd")
     k.context.close()
