@@ -192,7 +192,20 @@ def map_page(
                 "checks": reach.get(name, 0),
             }
         )
+    note = ""
+    if towns.empty:
+        # No settlement outlines here (no mb_riks.zip, offline): the record still names them.
+        rows = [
+            {"name": n, "category": "ort", "population": None, "checks": c}
+            for n, c in sorted(reach.items())
+        ]
+        note = (
+            "Orternas ytor saknas här (Lantmäteriets mb_riks.zip), så kartan visar inga orter; "
+            "tabellen visar de orter Polisens notiser nådde. Importera Lantmäteriets data med "
+            "`loftesplan data import lantmateriet`."
+        )
     return {
+        "note": note,
         "header": use_local_assets(root.header.render()),
         "body": root.html.render(),
         "script": root.script.render(),
