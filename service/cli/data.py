@@ -213,10 +213,21 @@ def import_polisen_cmd(
         ..., exists=True, dir_okay=False, help="Händelsearkiv (.jsonl eller .jsonl.gz)."
     ),
 ) -> None:
-    """Polisens händelsenotiser (arkiv i JSON Lines)."""
+    """Polisens händelsenotiser (arkiv i JSON Lines); bygger om sammanställningen per kommun."""
     from geodata import imported
+    from service.followup.record import import_archive
+    from service.render.format import date_sv, number
 
-    _report([imported.import_polisen(source)])
+    path = imported.import_polisen(source)
+    _report([path])
+    # The public pages' national record is rebuilt from the imported copy (idempotent); it
+    # supersedes the one shipped with the package.
+    console.print("Bygger sammanställningen per kommun för de publika sidorna (några minuter) …")
+    aggregate = import_archive(path)
+    console.print(
+        f"Sammanställningen: {number(aggregate['notices'])} notiser, "
+        f"{date_sv(aggregate['first_date'])} – {date_sv(aggregate['data_date'])}."
+    )
 
 
 @import_app.command("osm")

@@ -121,3 +121,22 @@ def test_a_poll_writes_the_aggregate_that_then_supersedes_the_shipped_one(seed_a
     fresh = load_aggregate()
     assert fresh["origin"] == "importerad" and fresh["notices"] == shipped["notices"] + 20
     assert poll_once(events) == 0
+
+
+def test_data_import_polisen_rebuilds_the_record_that_supersedes_the_shipped_one(seed_archive):
+    from typer.testing import CliRunner
+
+    from service.cli import app
+
+    every, _before, _later = seed_archive
+    assert load_aggregate()["origin"] == "medföljande"
+    for _ in range(2):  # idempotent: a second import gives the same record
+        result = CliRunner().invoke(app, ["data", "import", "polisen", str(every)])
+        assert result.exit_code == 0, result.output
+        record = load_aggregate()
+        assert record["origin"] == "importerad"
+        assert record["notices"] == sum(1 for _ in every.open(encoding="utf-8"))
+    assert "Sammanställningen" in result.output
+    are = record["municipalities"]["2321"]["counts"]["Trafikkontroll"]
+    assert sum(are.values()) == 19  # Åre's traffic checks in the archive (kommun and county)
+    assert record["municipalities"]["0180"]["counts"] == {}  # Stockholm was not in the file
