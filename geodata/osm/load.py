@@ -62,9 +62,9 @@ def _local_file(area: Area | None, osm_file: str | Path | None) -> Path | None:
         return _osmfile.check_osm_file(osm_file)
     if area is None:
         return None
-    from geodata import imported
+    from geodata.osm.extract import osm_extract_for
 
-    return imported.osm_extract_for(area)
+    return osm_extract_for(area)
 
 
 def _area_in(area: Area, crs: object) -> shapely.Geometry:
