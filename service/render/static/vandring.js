@@ -77,6 +77,8 @@
     drawWalk(map);
     window.Vandring = { map: map, data: data, label: label };
   } else if (document.getElementById("valj-karta")) {
-    drawPicker(newMap("valj-karta"));
+    var picker = newMap("valj-karta");
+    drawPicker(picker);
+    window.Vandring = { map: picker, data: data, label: label };
   }
 }());
