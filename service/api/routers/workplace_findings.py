@@ -4,7 +4,10 @@ The page is made for 400 px: the phone's position (or a tap on the map), a categ
 the checklist, a short text and up to three photos. Its script queues entries in the
 browser while the phone is offline and sends them when it is back; the answer is JSON for
 the script (``Accept: application/json``) and a page with the messages beside the fields
-for a plain form post. Photos are cleaned by :mod:`service.followup.photos`.
+for a plain form post. Refused input answers 200 with the messages (``{"saved": false,
+"errors": {field: message}}``), like every workplace form, because a browser reports any 4xx
+as a console error; the API's ``POST /api/walks/{id}/findings`` answers 422. Photos are
+cleaned by :mod:`service.followup.photos`.
 """
 
 from __future__ import annotations
@@ -74,8 +77,7 @@ def _phone_page(
         "saved": form.get("saved", False),
         "max_photos": MAX_PHOTOS,
     }
-    status_code = 422 if form.get("errors") else 200
-    return page(request, session, access, "vandring_fynd.html", context, status_code)
+    return page(request, session, access, "vandring_fynd.html", context)
 
 
 @router.get("/vandring/{walk_id}/fynd", response_class=HTMLResponse)
@@ -167,7 +169,7 @@ def phone_submit(
     wants_json = "application/json" in request.headers.get("accept", "")
     if errors or point is None:
         if wants_json:
-            return JSONResponse({"errors": errors}, status_code=422)
+            return JSONResponse({"saved": False, "errors": errors})
         state = {"values": form.model_dump(), "errors": errors}
         return _phone_page(request, session, access, walk, settings, state)
     fields = {"lat": point[0], "lon": point[1], "category": category, "description": text}
@@ -182,7 +184,7 @@ def phone_submit(
     if wants_json:
         label = CATEGORY_LABELS[Category(category)]
         body = {"id": row.id, "photos": len(cleaned), "category": label}
-        return JSONResponse({**body, "message": "Fyndet är sparat."}, status_code=201)
+        return JSONResponse({**body, "saved": True, "message": "Fyndet är sparat."}, 201)
     return RedirectResponse(f"/vandring/{walk_id}/fynd?sparat=1", status_code=303)
 
 

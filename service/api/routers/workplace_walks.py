@@ -46,6 +46,10 @@ from service.usecases import WalkRequest, plan_walk_for_area
 
 router = APIRouter(include_in_schema=False)
 
+# A form with mistakes comes back as the page (200) with one Swedish message beside each
+# field, as on every workplace page: a browser reports any 4xx page load as a console error.
+# The API endpoints of the same actions answer 422.
+
 #: Which form field a planner error belongs to (the use case names its fields).
 _FORM_FIELD = {
     "settlement": "ort",
@@ -226,14 +230,14 @@ def walk_submit(
     code = access.workspace.municipality_code
     walk_request, errors = _walk_request(form, settings, code)
     if walk_request is None:
-        return _walk_form(request, session, access, values, errors, 422)
+        return _walk_form(request, session, access, values, errors)
     by_settlement = walk_request.center is None
     center = walk_request.center
     try:
         planned = plan_walk_for_area(walk_request)
     except LoftesplanError as exc:
         field = _FORM_FIELD.get(exc.field or "", "ort" if by_settlement else "punkt")
-        return _walk_form(request, session, access, values, {field: str(exc)}, 422)
+        return _walk_form(request, session, access, values, {field: str(exc)})
     params = {
         "settlement": walk_request.settlement,
         "center_lat": center[0] if center else None,
@@ -397,8 +401,7 @@ def _findings_list(
         "responsibles": [(r.value, label) for r, label in RESPONSIBLE_LABELS.items()],
         "query": urlencode({k: v for k, v in values.items() if v}),
     }
-    code = 422 if errors or row_errors else 200
-    return page(request, session, access, "vandring_fynd_lista.html", context, code)
+    return page(request, session, access, "vandring_fynd_lista.html", context)
 
 
 @router.get("/arbetsyta/{municipality}/fynd.csv")

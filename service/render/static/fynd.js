@@ -42,7 +42,7 @@
       map.panTo([p.coords.latitude, p.coords.longitude]);
     }, function () {
       showError("position", "Telefonen gav ingen position; tryck på kartan i stället.");
-    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 30000 });
+    }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 0 });
   });
 
   function showError(field, message) {
@@ -130,9 +130,16 @@
     return fetch(walkUrl, {
       method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" }
     }).then(function (r) {
-      if (r.status === 413) { return { status: 422, errors: { photos: "Fotona är för stora tillsammans; skicka färre eller mindre bilder." } }; }
-      if (r.status === 401) { return { status: 401, errors: { position: "Du är utloggad. Logga in igen; fynden i kön skickas sedan." } }; }
-      return r.json().then(function (j) { return { status: r.status, body: j, errors: j.errors || (r.ok ? null : { position: j.detail || "Fyndet kunde inte sparas." }) }; });
+      // "saved", "refused" (with a message per field) or "later" (kept in the queue).
+      if (r.status === 413) { return { kind: "refused", errors: { photos: "Fotona är för stora tillsammans; skicka färre eller mindre bilder." } }; }
+      if (r.status === 401) { return { kind: "later", errors: { position: "Du är utloggad. Logga in igen; fynden i kön skickas sedan." } }; }
+      return r.json().then(function (j) {
+        if (r.ok && j.saved) { return { kind: "saved", body: j }; }
+        if (r.ok || r.status === 403 || r.status === 404) {
+          return { kind: "refused", errors: j.errors || { position: j.detail || "Fyndet kunde inte sparas." } };
+        }
+        return { kind: "later", errors: { position: j.detail || "Fyndet kunde inte sparas nu." } };
+      });
     });
   }
 
@@ -149,12 +156,12 @@
         return chain.then(function () {
           if (!navigator.onLine) { return null; }
           return send(entry).then(function (res) {
-            if (res.status === 201) {
+            if (res.kind === "saved") {
               saved(entry);
               answer.textContent = "Ett fynd ur kön är skickat och sparat.";
               return dequeue(entry.key);
             }
-            if (res.status === 422) {
+            if (res.kind === "refused") {
               var why = Object.keys(res.errors).map(function (k) { return res.errors[k]; }).join(" ");
               answer.textContent = "Ett fynd ur kön avvisades: " + why;
               return dequeue(entry.key);
@@ -198,7 +205,7 @@
     }
     answer.textContent = "Skickar …";
     send(entry).then(function (res) {
-      if (res.status === 201) {
+      if (res.kind === "saved") {
         answer.textContent = res.body.message;
         saved(entry);
         reset();
