@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from geodata import POLISEN_ATTRIBUTION
-from geodata.events import PoliceEvent, read_archive
+from geodata.events import EventSet, PoliceEvent, read_archive
 from geodata.municipalities import all_municipalities, settlements
 from geodata.settings import get_settings
 from service.followup.polisen import POLISEN_EVENT_KINDS, place_notices
@@ -179,6 +179,7 @@ def _dates(aggregate: dict[str, Any], events: list[PoliceEvent], source: str) ->
 def build_aggregate(
     archive: str | Path | None = None,
     progress: Callable[[str], None] | None = None,
+    events: EventSet | None = None,
 ) -> dict[str, Any]:
     """Build the national aggregate from an archive of notices (default the shared one).
 
@@ -188,13 +189,15 @@ def build_aggregate(
         JSON Lines (optionally gzipped), one notice a line, as the shared archive.
     progress
         Called with a short Swedish line per municipality.
+    events
+        The archive already read (then ``archive`` is not read again).
 
     Returns
     -------
     dict
         JSON-ready; write it with :func:`write_aggregate`.
     """
-    loaded = read_archive(archive)
+    loaded = events if events is not None else read_archive(archive)
     aggregate: dict[str, Any] = {
         "format": FORMAT_VERSION,
         "attribution": POLISEN_ATTRIBUTION,
@@ -288,9 +291,24 @@ def _read_shipped() -> dict[str, Any]:
 def import_archive(archive: str | Path) -> dict[str, Any]:
     """``loftesplan data import polisen ARCHIVE``: rebuild the aggregate into the data dir.
 
-    Idempotent: the aggregate is rebuilt from the whole archive each time.
+    Idempotent: the aggregate is rebuilt from the whole archive each time, except that an
+    archive holding exactly the notices the shipped aggregate was built from (same count,
+    first and last moment) reuses it instead of spending minutes on the same result.
     """
-    aggregate = build_aggregate(archive)
+    loaded = read_archive(archive)
+    shipped = _read_shipped()
+    dates = [e.datetime for e in loaded.events]
+    same = (
+        dates
+        and shipped.get("notices") == len(loaded.events)
+        and shipped.get("first_date") == min(dates).date().isoformat()
+        and shipped.get("last_datetime") == max(dates).isoformat()
+    )
+    aggregate = (
+        {k: v for k, v in shipped.items() if k != "origin"}
+        if same
+        else build_aggregate(archive, events=loaded)
+    )
     write_aggregate(aggregate, imported_aggregate_path())
     return aggregate
 
