@@ -206,6 +206,15 @@ def test_police_planner_then_municipality_officer(server, browser, tmp_path):
         return s.page.locator(f"table.sites tbody tr:nth-child({n}) td a").inner_text()
 
     kept, dropped = site(3), site(5)
+    # A click on the map fills the "add a site" fields (cleared again: none is added here).
+    s.page.frame_locator("iframe.map").locator(".leaflet-container").click(
+        position={"x": 400, "y": 250}
+    )
+    s.page.wait_for_function("document.getElementById('add_lat').value !== ''")
+    lat_clicked = float(s.page.input_value("#add_lat").replace(",", "."))
+    assert 59.7 < lat_clicked < 60.1  # on the Oslo extract
+    s.page.fill("#add_lat", "")
+    s.page.fill("#add_lon", "")
     s.page.check("input[name=lock_3]")
     s.page.check("input[name=remove_5]")
     s.page.click("button:has-text('Planera om')")

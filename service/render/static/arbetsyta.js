@@ -21,3 +21,28 @@
   }
   poll();
 }());
+
+// Plan page: a click on the coverage map (same-origin frame) fills the "add a site" fields.
+(function () {
+  "use strict";
+  var frame = document.querySelector("iframe.map[data-pick]");
+  var latField = document.getElementById("add_lat");
+  var lonField = document.getElementById("add_lon");
+  if (!frame || !latField || !lonField) { return; }
+  function hook() {
+    var win = frame.contentWindow;
+    if (!win || !win.L) { return; }
+    Object.keys(win).forEach(function (name) {
+      var candidate = win[name];
+      if (name.indexOf("map_") === 0 && candidate instanceof win.L.Map) {
+        candidate.on("click", function (e) {
+          latField.value = e.latlng.lat.toFixed(6).replace(".", ",");
+          lonField.value = e.latlng.lng.toFixed(6).replace(".", ",");
+          latField.focus();
+        });
+      }
+    });
+  }
+  frame.addEventListener("load", hook);
+  hook();
+}());
