@@ -191,10 +191,15 @@ def targets(reference_seconds: float) -> None:
         )
     for name in ("rhein-neckar", "porto"):
         r = _child("ours", str(FILES[name]), 100, timeout=900)
+        b = _child("ours", str(FILES[name]), 100, None, "coverage", timeout=900)
         print(
             f"K100 {name}: {r.get('wall_s', float('nan')):.1f} s, "
-            f"{r.get('maxrss_mb', float('nan')):.0f} MB peak; gap "
-            f"{100 * (r.get('certificate') or {}).get('gap', float('nan')):.2f} %",
+            f"{r.get('maxrss_mb', float('nan')):.0f} MB peak, covered "
+            f"{r.get('covered_km', float('nan')):.1f} km, gap "
+            f"{100 * (r.get('certificate') or {}).get('gap', float('nan')):.2f} %; today's "
+            f"algorithm {b.get('wall_s', float('nan')):.1f} s, "
+            f"{b.get('maxrss_mb', float('nan')):.0f} MB, {b.get('covered_km', float('nan')):.1f} km"
+            f" (timings {json.dumps(r.get('timings'))} vs {json.dumps(b.get('timings'))})",
             flush=True,
         )
 
