@@ -176,7 +176,8 @@ class MaximalCovering:
         The least of: the Lagrangian bound on the merged rows
         (:func:`~service.planning.bound.lagrangian_bound`), the greedy bound (the plan plus
         the K largest marginal gains left, valid by submodularity), all coverable demand, and
-        ``known_bound`` (HiGHS's dual bound in exact mode).
+        ``known_bound`` (HiGHS's dual bound in exact mode, used only when the model has no
+        separation or settlement rules: with them it bounds only the plans that keep them).
         """
         p = self.problem
         rows, weights = self.aggregated_rows()
@@ -186,7 +187,9 @@ class MaximalCovering:
         gains[p.fixed] = 0.0
         pick = self.k - int(p.fixed.sum())
         greedy = objective + float(np.sort(gains)[::-1][:pick].sum())
-        cheap = min(greedy, float(weights.sum()), known_bound or np.inf)
+        ruled = (p.neighbours is not None and p.neighbours.nnz > 0) or p.reaches is not None
+        known = np.inf if known_bound is None or ruled else known_bound
+        cheap = min(greedy, float(weights.sum()), known)
         if cheap <= objective * (1 + 1e-6):  # nothing left to prove
             return Certificate(max(cheap, objective), objective, 0, 0.0)
         cert = lagrangian_bound(rows, weights, self.k, p.fixed, objective, selected, seconds)
