@@ -33,13 +33,14 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from geodata.municipalities import find_municipality
 from service.api.cache import WORKSPACE_STATE
 from service.settings import Settings
 from service.store.accounts import roles_in
 from service.store.crud import get_or_404
+from service.store.db import get_row
 from service.store.models import (
     ActivityRow,
     CheckpointPlan,
@@ -160,7 +161,7 @@ class Access:
 
 def _workspace_of_municipality(session: Session, municipality: str) -> Workspace | None:
     code = find_municipality(municipality).code  # unknown municipality: 404
-    return session.exec(select(Workspace).where(Workspace.municipality_code == code)).first()
+    return session.exec(select(Workspace).where(col(Workspace.municipality_code) == code)).first()
 
 
 def _row_id(params: dict[str, Any], name: str) -> int:
@@ -178,10 +179,10 @@ def _workspace_id_of_row(session: Session, params: dict[str, Any]) -> int | None
         return get_or_404(session, WalkRow, _row_id(params, "walk_id"), "Vandring").workspace_id
     if "finding_id" in params:
         finding = get_or_404(session, FindingRow, _row_id(params, "finding_id"), "Fynd")
-        return session.get(WalkRow, finding.walk_id).workspace_id
+        return get_row(session, WalkRow, finding.walk_id).workspace_id
     if "activity_id" in params:
         activity = get_or_404(session, ActivityRow, _row_id(params, "activity_id"), "Aktivitet")
-        return session.get(PromiseRow, activity.promise_id).workspace_id
+        return get_row(session, PromiseRow, activity.promise_id).workspace_id
     if "promise_id" in params:
         promise_id = _row_id(params, "promise_id")
         return get_or_404(session, PromiseRow, promise_id, "Medborgarlöfte").workspace_id
@@ -214,7 +215,7 @@ def require_role(*roles: str) -> Any:
         if "municipality" in params:
             workspace = _workspace_of_municipality(session, params["municipality"])
             held = roles_in(session, user.id, workspace.id) if workspace else frozenset()
-            if not held:
+            if workspace is None or not held:
                 raise HTTPException(
                     status.HTTP_403_FORBIDDEN,
                     "Du har ingen behörighet i den här kommunens arbetsyta.",
@@ -223,7 +224,7 @@ def require_role(*roles: str) -> Any:
             workspace_id = _workspace_id_of_row(session, params)
             if workspace_id is None:
                 raise RuntimeError(f"require_role on a path without a workspace: {request.url}")
-            workspace = session.get(Workspace, workspace_id)
+            workspace = get_row(session, Workspace, workspace_id)
             held = roles_in(session, user.id, workspace_id)
             if not held:
                 # Rows of other workspaces do not exist for this user.

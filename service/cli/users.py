@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import typer
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 ROLE_HELP = "Roll i kommunens arbetsyta: admin, polis, kommun eller läsare."
 
@@ -106,7 +106,7 @@ def register(app: typer.Typer) -> None:
         from service.store.models import User
 
         with _session() as session:
-            for user in session.exec(select(User).order_by(User.username)):
+            for user in session.exec(select(User).order_by(col(User.username))):
                 roles = memberships_of(session, user.id)
                 shown = ", ".join(f"{r} i {w.municipality_name}" for w, r in roles)
                 typer.echo(f"{user.username}\t{shown or '(inga roller)'}")

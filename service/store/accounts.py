@@ -6,7 +6,7 @@ role decides what (``service.api.deps.require_role`` is the one place that check
 
 from __future__ import annotations
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from geodata.errors import InvalidInputError
 from service.store.crud import NotFoundError
@@ -33,7 +33,7 @@ def check_role(role: str) -> str:
 
 def find_user(session: Session, username: str) -> User:
     """A user by name, or a Swedish not-found error."""
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = session.exec(select(User).where(col(User.username) == username)).first()
     if user is None:
         raise NotFoundError(f"Användaren {username} finns inte.")
     return user
@@ -44,7 +44,7 @@ def create_user(session: Session, username: str, password: str) -> User:
     check_password_rules(password)
     if not username.strip() or len(username) > 80:
         raise InvalidInputError("Användarnamnet måste ha 1–80 tecken.")
-    if session.exec(select(User).where(User.username == username)).first():
+    if session.exec(select(User).where(col(User.username) == username)).first():
         raise InvalidInputError(f"Användaren {username} finns redan.")
     user = User(username=username, password_hash=hash_password(password))
     session.add(user)
@@ -58,9 +58,9 @@ def grant(session: Session, user: User, municipality: str, role: str) -> Workspa
     workspace = workspace_for(session, municipality)
     held = session.exec(
         select(Membership).where(
-            Membership.user_id == user.id,
-            Membership.workspace_id == workspace.id,
-            Membership.role == role,
+            col(Membership.user_id) == user.id,
+            col(Membership.workspace_id) == workspace.id,
+            col(Membership.role) == role,
         )
     ).first()
     if held is None:
@@ -74,14 +74,16 @@ def revoke(session: Session, user: User, municipality: str, role: str | None = N
     from geodata.municipalities import find_municipality
 
     code = find_municipality(municipality).code
-    workspace = session.exec(select(Workspace).where(Workspace.municipality_code == code)).first()
+    workspace = session.exec(
+        select(Workspace).where(col(Workspace.municipality_code) == code)
+    ).first()
     if workspace is None:
         return 0
     query = delete(Membership).where(
-        Membership.user_id == user.id, Membership.workspace_id == workspace.id
+        col(Membership.user_id) == user.id, col(Membership.workspace_id) == workspace.id
     )
     if role is not None:
-        query = query.where(Membership.role == check_role(role))
+        query = query.where(col(Membership.role) == check_role(role))
     return int(session.exec(query).rowcount or 0)
 
 
@@ -95,8 +97,8 @@ def set_password(session: Session, user: User, password: str) -> int:
 
 def remove_user(session: Session, user: User) -> None:
     """Delete an account with its memberships and tokens (the audit trail keeps its name)."""
-    session.exec(delete(ApiToken).where(ApiToken.user_id == user.id))
-    session.exec(delete(Membership).where(Membership.user_id == user.id))
+    session.exec(delete(ApiToken).where(col(ApiToken.user_id) == user.id))
+    session.exec(delete(Membership).where(col(Membership.user_id) == user.id))
     session.delete(user)
     session.flush()
 
@@ -104,7 +106,7 @@ def remove_user(session: Session, user: User) -> None:
 def roles_in(session: Session, user_id: int, workspace_id: int) -> frozenset[str]:
     """The roles a user holds in a workspace (empty: no membership)."""
     query = select(Membership.role).where(
-        Membership.user_id == user_id, Membership.workspace_id == workspace_id
+        col(Membership.user_id) == user_id, col(Membership.workspace_id) == workspace_id
     )
     return frozenset(session.exec(query))
 
@@ -113,8 +115,8 @@ def memberships_of(session: Session, user_id: int) -> list[tuple[Workspace, str]
     """Every (workspace, role) a user holds, by municipality code then role."""
     query = (
         select(Workspace, Membership.role)
-        .join(Membership, Membership.workspace_id == Workspace.id)
-        .where(Membership.user_id == user_id)
-        .order_by(Workspace.municipality_code, Membership.role)
+        .join(Membership, col(Membership.workspace_id) == col(Workspace.id))
+        .where(col(Membership.user_id) == user_id)
+        .order_by(col(Workspace.municipality_code), col(Membership.role))
     )
     return [(w, r) for w, r in session.exec(query)]

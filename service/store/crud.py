@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from fastapi.encoders import jsonable_encoder
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from geodata.area import Area
 from geodata.errors import InvalidInputError, LoftesplanError
@@ -24,6 +24,7 @@ from service.planning.schedule import (
     SchedulePolicy,
     schedule_checkpoints,
 )
+from service.store.db import get_row
 from service.store.models import (
     ActivityRow,
     CheckpointPlan,
@@ -36,6 +37,9 @@ from service.store.models import (
     Workspace,
 )
 from service.usecases import CoverageRequest
+
+#: Activity kinds' Swedish labels looked up by the stored kind text.
+_KIND_LABEL: dict[str, str] = {str(kind): label for kind, label in KIND_LABELS_SV.items()}
 
 
 class NotFoundError(LoftesplanError, LookupError):
@@ -86,14 +90,18 @@ def save_promise(session: Session, workspace: Workspace, promise: Promise, text:
 
 def activities_of(session: Session, promise_id: int) -> list[ActivityRow]:
     """A promise's activities in stored order."""
-    query = select(ActivityRow).where(ActivityRow.promise_id == promise_id).order_by(ActivityRow.id)
+    query = (
+        select(ActivityRow)
+        .where(col(ActivityRow.promise_id) == promise_id)
+        .order_by(col(ActivityRow.id))
+    )
     return list(session.exec(query))
 
 
 def load_promise(session: Session, promise_id: int) -> dict[str, Any]:
     """A stored promise as JSON-ready data (the Promise fields plus ids)."""
     row = get_or_404(session, PromiseRow, promise_id, "Medborgarlöfte")
-    workspace = session.get(Workspace, row.workspace_id)
+    workspace = get_row(session, Workspace, row.workspace_id)
     promise = Promise(
         municipality_code=workspace.municipality_code,
         municipality_name=workspace.municipality_name,
@@ -121,7 +129,7 @@ def update_activity(session: Session, activity_id: int, changes: dict[str, Any])
     edited = Activity.model_validate({**current, **changes}).model_dump(mode="json")
     for key, value in edited.items():
         setattr(row, key, value)
-    promise = session.get(PromiseRow, row.promise_id)
+    promise = get_row(session, PromiseRow, row.promise_id)
     promise.updated_at = datetime.now(UTC)
     session.add(row)
     session.flush()
@@ -132,8 +140,8 @@ def executed_of(session: Session, workspace_id: int) -> list[ExecutedActivity]:
     """Executed activities of a workspace, oldest first."""
     query = (
         select(ExecutedActivity)
-        .where(ExecutedActivity.workspace_id == workspace_id)
-        .order_by(ExecutedActivity.happened_at)
+        .where(col(ExecutedActivity.workspace_id) == workspace_id)
+        .order_by(col(ExecutedActivity.happened_at))
     )
     return list(session.exec(query))
 
@@ -141,7 +149,7 @@ def executed_of(session: Session, workspace_id: int) -> list[ExecutedActivity]:
 def executed_points(session: Session, municipality_code: str) -> list[ExecutedPoint]:
     """The public-relevant part of a municipality's executed activities."""
     workspace = session.exec(
-        select(Workspace).where(Workspace.municipality_code == municipality_code)
+        select(Workspace).where(col(Workspace.municipality_code) == municipality_code)
     ).first()
     if workspace is None:
         return []
@@ -156,8 +164,8 @@ def workspace_promises(session: Session, municipality_code: str) -> list[Promise
     query = (
         select(PromiseRow)
         .join(Workspace)
-        .where(Workspace.municipality_code == municipality_code)
-        .order_by(PromiseRow.period_start.desc(), PromiseRow.id.desc())
+        .where(col(Workspace.municipality_code) == municipality_code)
+        .order_by(col(PromiseRow.period_start).desc(), col(PromiseRow.id).desc())
     )
     return list(session.exec(query))
 
@@ -187,7 +195,7 @@ def progress_of(
             {
                 "activity_id": p.activity_id,
                 "kind": p.kind,
-                "label": KIND_LABELS_SV.get(p.kind, p.kind),
+                "label": _KIND_LABEL.get(p.kind, p.kind),
                 "count_min": p.count_min,
                 "per": p.per,
                 "promised": p.promised,
@@ -201,7 +209,7 @@ def progress_of(
         ],
         "unplaced": progress.unplaced,
         "unmatched": [
-            {"kind": k, "label": KIND_LABELS_SV.get(k, k), "count": n}
+            {"kind": k, "label": _KIND_LABEL.get(k, k), "count": n}
             for k, n in progress.unmatched.items()
         ],
     }
@@ -224,8 +232,8 @@ def import_police_events(
     known = set(
         session.exec(
             select(ExecutedActivity.external_id).where(
-                ExecutedActivity.source == "polisen",
-                ExecutedActivity.workspace_id == workspace.id,
+                col(ExecutedActivity.source) == "polisen",
+                col(ExecutedActivity.workspace_id) == workspace.id,
             )
         )
     )
@@ -279,7 +287,7 @@ def update_finding(session: Session, finding_id: int, changes: dict[str, Any]) -
 def findings_of(session: Session, walk_id: int) -> FindingCollection:
     """A walk's findings as a library collection (for export and maps)."""
     rows = session.exec(
-        select(FindingRow).where(FindingRow.walk_id == walk_id).order_by(FindingRow.id)
+        select(FindingRow).where(col(FindingRow.walk_id) == walk_id).order_by(col(FindingRow.id))
     )
     return FindingCollection(finding_from_row(r) for r in rows)
 
@@ -305,7 +313,7 @@ def stored_route(walk: WalkRow) -> StoredRoute:
 
 def plan_sites(session: Session, plan_id: int) -> list[PlanSite]:
     """A plan's chosen sites in stored order."""
-    query = select(PlanSite).where(PlanSite.plan_id == plan_id).order_by(PlanSite.id)
+    query = select(PlanSite).where(col(PlanSite.plan_id) == plan_id).order_by(col(PlanSite.id))
     return list(session.exec(query))
 
 
@@ -334,7 +342,7 @@ def replace_schedule(
         seed=seed,
     )
     for old in session.exec(
-        select(ScheduledCheckpoint).where(ScheduledCheckpoint.plan_id == plan.id)
+        select(ScheduledCheckpoint).where(col(ScheduledCheckpoint.plan_id) == plan.id)
     ):
         session.delete(old)
     by_key = {s.site_key: s for s in sites}
@@ -357,9 +365,9 @@ def schedule_of(session: Session, plan_id: int) -> list[ScheduledEvent]:
     """The stored schedule as library events (for ICS and CSV export)."""
     rows = session.exec(
         select(ScheduledCheckpoint, PlanSite)
-        .join(PlanSite, ScheduledCheckpoint.site_id == PlanSite.id)
-        .where(ScheduledCheckpoint.plan_id == plan_id)
-        .order_by(ScheduledCheckpoint.start)
+        .join(PlanSite, col(ScheduledCheckpoint.site_id) == col(PlanSite.id))
+        .where(col(ScheduledCheckpoint.plan_id) == plan_id)
+        .order_by(col(ScheduledCheckpoint.start))
     )
     return [
         ScheduledEvent(
@@ -396,7 +404,7 @@ def coverage_request(session: Session, plan: CheckpointPlan) -> CoverageRequest:
 
     if plan.status != "done":
         raise InvalidInputError(f"Planen är inte klar (status: {plan.status}).")
-    workspace = session.get(Workspace, plan.workspace_id)
+    workspace = get_row(session, Workspace, plan.workspace_id)
     area = plan_area(plan, workspace.municipality_code)
     params = plan.params
     network = params.get("network", "road")
@@ -426,7 +434,11 @@ _EXECUTED_KIND = {
 
 def area_contains(area: Area | None, activity: ExecutedActivity) -> bool:
     """Whether an executed activity lies in the plan's area (a file's extent takes all)."""
-    return area is None or area.contains_lonlat(activity.lon, activity.lat, tolerance_m=1000)
+    if area is None:
+        return True
+    if activity.lon is None or activity.lat is None:
+        return False
+    return area.contains_lonlat(activity.lon, activity.lat, tolerance_m=1000)
 
 
 def _local(moment: datetime) -> datetime:

@@ -18,16 +18,32 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event, make_url
 from sqlalchemy.exc import OperationalError
-from sqlmodel import Session, create_engine, select
+from sqlmodel import Session, SQLModel, col, create_engine, select
 
 from geodata.errors import LoftesplanError
 from service.store.models import AuditEntry, Workspace, utcnow
+
+RowT = TypeVar("RowT", bound=SQLModel)
+
+
+def get_row(session: Session, model: type[RowT], key: Any) -> RowT:
+    """The row of ``model`` with primary key ``key``, one that must exist.
+
+    For rows a foreign key or the caller's own earlier step guarantees (a plan's workspace, a
+    job's plan). A missing one is a bug, not a user mistake: ``LookupError``, never a 4xx.
+    User-named rows go through ``crud.get_or_404`` instead.
+    """
+    row = session.get(model, key)
+    if row is None:
+        raise LookupError(f"{model.__name__} {key!r} saknas")
+    return row
+
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -197,7 +213,7 @@ def workspace_for(session: Session, municipality: str) -> Workspace:
     from geodata.municipalities import find_municipality
 
     found = find_municipality(municipality)
-    query = select(Workspace).where(Workspace.municipality_code == found.code)
+    query = select(Workspace).where(col(Workspace.municipality_code) == found.code)
     row = session.exec(query).first()
     if row is not None:
         return row

@@ -16,10 +16,11 @@ from typing import Any
 
 import h3
 from sqlalchemy import Engine
+from sqlmodel import col
 
 from geodata import WGS84
 from geodata.errors import LoftesplanError
-from service.store.db import session_scope
+from service.store.db import get_row, session_scope
 from service.store.models import CheckpointPlan, PlanSite
 
 #: Why a job that a dead process left queued or running is failed at start-up.
@@ -89,7 +90,7 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
     from service.usecases import CheckpointRequest, plan_checkpoints_for_area
 
     with session_scope(engine) as session:
-        plan = session.get(CheckpointPlan, plan_id)
+        plan = get_row(session, CheckpointPlan, plan_id)
         plan.status = "running"
         args = planner_arguments(plan, municipality_code)
         params = dict(plan.params)
@@ -135,7 +136,7 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
         _step(plan_id, 3)
         store_site_labels(session, rows, list(sites["ref"]), list(sites["name"]))
         store_road_layers(session, plan_id, covered, uncovered)
-        plan = session.get(CheckpointPlan, plan_id)
+        plan = get_row(session, CheckpointPlan, plan_id)
         plan.metrics = {
             **planned.metrics.to_json(),
             "certificate": planned.certificate(),
@@ -149,7 +150,7 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
 def _finish(engine: Engine, plan_id: int, status: str, error: str | None = None) -> None:
     JOB_STEPS.pop(plan_id, None)
     with session_scope(engine) as session:
-        plan = session.get(CheckpointPlan, plan_id)
+        plan = get_row(session, CheckpointPlan, plan_id)
         plan.status = status
         plan.error = error
         plan.finished_at = datetime.now(UTC)
@@ -190,7 +191,7 @@ def fail_interrupted_jobs(engine: Engine) -> list[int]:
 
     with session_scope(engine) as session:
         stuck = session.exec(
-            select(CheckpointPlan).where(CheckpointPlan.status.in_(("queued", "running")))
+            select(CheckpointPlan).where(col(CheckpointPlan.status).in_(("queued", "running")))
         ).all()
         for plan in stuck:
             plan.status = "failed"
@@ -204,7 +205,7 @@ def reset_for_retry(engine: Engine, plan_id: int) -> None:
     from sqlmodel import delete
 
     with session_scope(engine) as session:
-        session.exec(delete(PlanSite).where(PlanSite.plan_id == plan_id))
-        plan = session.get(CheckpointPlan, plan_id)
+        session.exec(delete(PlanSite).where(col(PlanSite.plan_id) == plan_id))
+        plan = get_row(session, CheckpointPlan, plan_id)
         plan.status, plan.error, plan.finished_at = "queued", None, None
         plan.metrics, plan.provenance, plan.map_html = {}, {}, ""

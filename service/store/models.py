@@ -25,7 +25,7 @@ ROLES = ("admin", "polis", "kommun", "läsare")
 class User(SQLModel, table=True):
     """An account. What it may see and do comes only from its memberships."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when the row is flushed
     username: str = Field(index=True, unique=True, max_length=80)
     password_hash: str
     created_at: datetime = Field(default_factory=utcnow)
@@ -35,7 +35,7 @@ class Membership(SQLModel, table=True):
     """A user's role in a municipality workspace (one row per role held)."""
 
     __table_args__ = (UniqueConstraint("user_id", "workspace_id", "role"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when the row is flushed
     user_id: int = Field(foreign_key="user.id", index=True)
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     role: str = Field(max_length=20)
@@ -45,7 +45,7 @@ class Membership(SQLModel, table=True):
 class ApiToken(SQLModel, table=True):
     """A bearer token (sha-256 at rest): a sign-in session or a named API key."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when the row is flushed
     user_id: int = Field(foreign_key="user.id", index=True)
     token_hash: str = Field(index=True, unique=True, max_length=64)
     name: str = Field(default="", max_length=80)
@@ -57,7 +57,7 @@ class ApiToken(SQLModel, table=True):
 class Workspace(SQLModel, table=True):
     """A municipality workspace: everything a kommun and its LPO plan together."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when the row is flushed
     municipality_code: str = Field(index=True, unique=True, max_length=4)
     municipality_name: str = Field(max_length=80)
     created_at: datetime = Field(default_factory=utcnow)
@@ -67,7 +67,7 @@ class PromiseRow(SQLModel, table=True):
     """A medborgarlöfte for a period."""
 
     __tablename__ = "promise"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when the row is flushed
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     title: str = Field(default="", max_length=300)
     warnings: list[str] = Field(default_factory=list, sa_column=Column(JSON))
@@ -84,7 +84,7 @@ class ActivityRow(SQLModel, table=True):
     """A promised activity, drafted by the parser and edited by a planner."""
 
     __tablename__ = "activity"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when the row is flushed
     promise_id: int = Field(foreign_key="promise.id", index=True, ondelete="CASCADE")
     kind: str = Field(max_length=40)
     count_min: int | None = None
@@ -102,7 +102,7 @@ class ActivityRow(SQLModel, table=True):
 class CheckpointPlan(SQLModel, table=True):
     """A run of the checkpoint planner: parameters, status, chosen sites and metrics."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when the row is flushed
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     promise_id: int | None = Field(default=None, foreign_key="promise.id")
     status: str = Field(default="queued", max_length=20)  # queued, running, done, failed
@@ -118,7 +118,7 @@ class CheckpointPlan(SQLModel, table=True):
 class PlanSite(SQLModel, table=True):
     """A chosen checkpoint site (an operational secret)."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when the row is flushed
     plan_id: int = Field(foreign_key="checkpointplan.id", index=True, ondelete="CASCADE")
     site_key: str = Field(max_length=40)
     lat: float
@@ -132,7 +132,7 @@ class PlanSite(SQLModel, table=True):
 class ScheduledCheckpoint(SQLModel, table=True):
     """A planned checkpoint event: site, date and time block (an operational secret)."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when the row is flushed
     plan_id: int = Field(foreign_key="checkpointplan.id", index=True, ondelete="CASCADE")
     site_id: int = Field(foreign_key="plansite.id", index=True)
     start: datetime
@@ -145,7 +145,7 @@ class ExecutedActivity(SQLModel, table=True):
     """Something that was actually done: a held checkpoint, walk, inspection or visit."""
 
     __table_args__ = (UniqueConstraint("source", "external_id"),)
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when the row is flushed
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     activity_id: int | None = Field(default=None, foreign_key="activity.id", index=True)
     kind: str = Field(default="traffic_control", max_length=40)
@@ -165,7 +165,7 @@ class WalkRow(SQLModel, table=True):
     """A planned or held trygghetsvandring, with its rendered outputs."""
 
     __tablename__ = "walk"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when the row is flushed
     workspace_id: int = Field(foreign_key="workspace.id", index=True)
     name: str = Field(default="", max_length=200)
     walk_date: date | None = None
@@ -183,7 +183,7 @@ class FindingRow(SQLModel, table=True):
     """An observation from a walk and its follow-up (the fields of ``findings.Finding``)."""
 
     __tablename__ = "finding"
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when the row is flushed
     walk_id: int = Field(foreign_key="walk.id", index=True, ondelete="CASCADE")
     lat: float
     lon: float
@@ -201,7 +201,7 @@ class FindingRow(SQLModel, table=True):
 class AuditEntry(SQLModel, table=True):
     """Who changed what, when."""
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)  # set when the row is flushed
     at: datetime = Field(default_factory=utcnow, index=True)
     username: str = Field(max_length=80)
     action: str = Field(max_length=20)  # create, update, delete

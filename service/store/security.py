@@ -17,7 +17,7 @@ import time
 from collections import deque
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, col, delete, select
 
 from service.store.models import ApiToken, User, utcnow
 
@@ -49,7 +49,7 @@ _DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     """The user whose name and password match, else None; same work either way."""
-    user = session.exec(select(User).where(User.username == username)).first()
+    user = session.exec(select(User).where(col(User.username) == username)).first()
     ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
     return user if user is not None and ok else None
 
@@ -87,7 +87,9 @@ def _aware(moment: datetime) -> datetime:
 
 def token_row(session: Session, token: str) -> ApiToken | None:
     """The stored, unexpired token row for a bearer token, if any."""
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash(token))).first()
+    row = session.exec(
+        select(ApiToken).where(col(ApiToken.token_hash) == token_hash(token))
+    ).first()
     if row is None or (row.expires_at is not None and _aware(row.expires_at) <= utcnow()):
         return None
     return row
@@ -101,19 +103,19 @@ def user_for_token(session: Session, token: str) -> User | None:
 
 def revoke_token(session: Session, token: str) -> bool:
     """End one session or key by its secret (sign-out); whether it existed."""
-    result = session.exec(delete(ApiToken).where(ApiToken.token_hash == token_hash(token)))
+    result = session.exec(delete(ApiToken).where(col(ApiToken.token_hash) == token_hash(token)))
     return bool(result.rowcount)
 
 
 def revoke_all_tokens(session: Session, user_id: int) -> int:
     """End every session and key of a user (password change, removal); how many."""
-    result = session.exec(delete(ApiToken).where(ApiToken.user_id == user_id))
+    result = session.exec(delete(ApiToken).where(col(ApiToken.user_id) == user_id))
     return int(result.rowcount or 0)
 
 
 def purge_expired_tokens(session: Session) -> None:
     """Delete expired tokens (they no longer work either way; this keeps the table small)."""
-    session.exec(delete(ApiToken).where(ApiToken.expires_at <= utcnow()))
+    session.exec(delete(ApiToken).where(col(ApiToken.expires_at) <= utcnow()))
 
 
 class RateLimiter:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import shapely
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from geodata.errors import InvalidInputError
 from service.planning.field import (
@@ -21,6 +21,7 @@ from service.planning.field import (
     propose_notice_matches,
 )
 from service.store.crud import NotFoundError, _local, plan_sites
+from service.store.db import get_row
 from service.store.models import (
     CheckpointPlan,
     ExecutedActivity,
@@ -85,7 +86,7 @@ def field_sites(session: Session, plan_id: int) -> list[FieldSite]:
     labels = {
         label.site_id: label
         for label in session.exec(
-            select(SiteLabel).where(SiteLabel.site_id.in_([s.id for s in sites]))  # type: ignore[union-attr]
+            select(SiteLabel).where(col(SiteLabel.site_id).in_([s.id for s in sites]))
         )
     }
     missing = [s for s in sites if s.id not in labels]
@@ -116,9 +117,9 @@ def field_events(session: Session, plan_id: int) -> list[FieldEvent]:
     }
     rows = session.exec(
         select(ScheduledCheckpoint, EventOutcome)
-        .join(EventOutcome, EventOutcome.event_id == ScheduledCheckpoint.id, isouter=True)
-        .where(ScheduledCheckpoint.plan_id == plan_id)
-        .order_by(ScheduledCheckpoint.start, ScheduledCheckpoint.id)
+        .join(EventOutcome, col(EventOutcome.event_id) == col(ScheduledCheckpoint.id), isouter=True)
+        .where(col(ScheduledCheckpoint.plan_id) == plan_id)
+        .order_by(col(ScheduledCheckpoint.start), col(ScheduledCheckpoint.id))
     )
     return [
         FieldEvent(
@@ -179,12 +180,13 @@ def mark_event(
         when = moment or _local(event.start)
         if when > datetime.now(UTC) + timedelta(minutes=5):
             raise InvalidInputError("Tiden för en utförd kontroll kan inte ligga i framtiden.")
-        site = session.get(PlanSite, event.site_id)
+        site = get_row(session, PlanSite, event.site_id)
         label = session.get(SiteLabel, site.id)
         executed = session.get(ExecutedActivity, outcome.executed_id or 0) or ExecutedActivity(
             workspace_id=plan.workspace_id,
             source="plan",
             external_id=f"plan{plan.id}-event{event_id}",
+            happened_at=when.astimezone(UTC),
         )
         executed.activity_id = plan.params.get("activity_id")
         executed.kind = _EXECUTED_KIND.get(plan.params.get("network", "road"), "traffic_control")

@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordRequestForm
 from pydantic import BaseModel, Field
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from service.api.deps import SessionDep, SettingsDep, SignedInDep, oauth2_scheme, request_token
 from service.settings import Settings
@@ -157,7 +157,9 @@ def _key_out(row: ApiToken) -> KeyOut:
 @router.get("/nycklar")
 def list_keys(session: SessionDep, user: SignedInDep) -> list[KeyOut]:
     """The signed-in user's API keys and open sessions."""
-    rows = session.exec(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    rows = session.exec(
+        select(ApiToken).where(col(ApiToken.user_id) == user.id).order_by(col(ApiToken.id))
+    )
     return [_key_out(r) for r in rows]
 
 
@@ -167,6 +169,8 @@ def create_key(body: KeyIn, session: SessionDep, user: SignedInDep) -> NewKeyOut
     lifetime = timedelta(days=body.days) if body.days else None
     token = issue_token(session, user, name=body.name, kind=API_KEY, lifetime=lifetime)
     row = token_row(session, token)
+    if row is None:  # just issued, so it is there
+        raise LookupError("the new key is missing")
     session.commit()
     return NewKeyOut(**_key_out(row).model_dump(), token=token)
 

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException
 from pydantic import Field, field_validator
-from sqlmodel import select
+from sqlmodel import col, select
 
 from service.api.deps import InputModel, SecretAccess, SessionDep, check_date_range
 from service.followup.promises import ActivityKind
 from service.store.crud import NotFoundError, get_or_404, import_police_events
-from service.store.db import audit
+from service.store.db import audit, get_row
 from service.store.executed import known_settlement
 from service.store.models import ActivityRow, ExecutedActivity, PromiseRow
 
@@ -59,7 +59,7 @@ def record_executed(
         raise HTTPException(422, "Ange både lat och lon, eller ingen av dem.")
     if body.activity_id is not None:
         activity = get_or_404(session, ActivityRow, body.activity_id, "Aktivitet")
-        if session.get(PromiseRow, activity.promise_id).workspace_id != workspace.id:
+        if get_row(session, PromiseRow, activity.promise_id).workspace_id != workspace.id:
             raise NotFoundError(f"Aktivitet {body.activity_id} finns inte i {municipality}.")
     fields = body.model_dump(mode="json") | {"happened_at": body.happened_at}
     fields["settlement"] = known_settlement(workspace.municipality_code, body.settlement)
@@ -81,8 +81,8 @@ def list_executed(
     workspace = access.workspace
     query = (
         select(ExecutedActivity)
-        .where(ExecutedActivity.workspace_id == workspace.id)
-        .order_by(ExecutedActivity.happened_at.desc())
+        .where(col(ExecutedActivity.workspace_id) == workspace.id)
+        .order_by(col(ExecutedActivity.happened_at).desc())
     )
     return list(session.exec(query))
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
-from sqlmodel import select
+from sqlmodel import col, select
 
 from geodata.municipalities import find_municipality, settlements
 from service.api.deps import TOKEN_COOKIE, SecretAccess, SessionDep, SettingsDep
@@ -29,6 +29,7 @@ from service.store.crud import (
     public_progress,
     schedule_of,
 )
+from service.store.db import get_row
 from service.store.models import CheckpointPlan, PromiseRow, Workspace
 from service.store.security import issue_token, revoke_token
 
@@ -39,7 +40,7 @@ templates = Jinja2Templates(directory=Path(__file__).resolve().parents[2] / "ren
 @router.get("/", response_class=HTMLResponse)
 def start_page(request: Request, session: SessionDep) -> HTMLResponse:
     """Choose a municipality (sorted by name, with a search box); link to /sverige."""
-    workspaces = list(session.exec(select(Workspace).order_by(Workspace.municipality_name)))
+    workspaces = list(session.exec(select(Workspace).order_by(col(Workspace.municipality_name))))
     context = {**public_pages.start_context(), "workspaces": workspaces}
     return templates.TemplateResponse(request, "start.html", context)
 
@@ -159,7 +160,7 @@ def plan_page(
 ) -> HTMLResponse:
     """The planner page: coverage map, figures and the schedule."""
     plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
-    workspace = session.get(Workspace, plan.workspace_id)
+    workspace = get_row(session, Workspace, plan.workspace_id)
     sites = plan_sites(session, plan_id)
     context = {
         "plan": plan,

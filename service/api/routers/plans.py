@@ -144,7 +144,8 @@ class ScheduleIn(InputModel):
 
 
 def _months(start: date, end: date) -> set[int]:
-    months, year, month = set(), start.year, start.month
+    months: set[int] = set()
+    year, month = start.year, start.month
     while (year, month) <= (end.year, end.month) and len(months) < 12:
         months.add(month)
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)

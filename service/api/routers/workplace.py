@@ -29,7 +29,7 @@ from service.followup.promises import (
 )
 from service.store.accounts import memberships_of
 from service.store.crud import activities_of, load_promise, save_promise, update_activity
-from service.store.db import audit
+from service.store.db import audit, get_row
 from service.store.models import (
     AuditEntry,
     CheckpointPlan,
@@ -98,7 +98,7 @@ def start(request: Request, session: SessionDep, user: SignedInDep) -> HTMLRespo
                 }
                 for p in session.exec(
                     select(PromiseRow)
-                    .where(PromiseRow.workspace_id == workspace.id)
+                    .where(col(PromiseRow.workspace_id) == workspace.id)
                     .order_by(col(PromiseRow.id).desc())
                 )
             ]
@@ -117,19 +117,22 @@ def start(request: Request, session: SessionDep, user: SignedInDep) -> HTMLRespo
                         session,
                         select(func.count())
                         .select_from(ScheduledCheckpoint)
-                        .where(ScheduledCheckpoint.plan_id == p.id),
+                        .where(col(ScheduledCheckpoint.plan_id) == p.id),
                     ),
                     "done": _count(
                         session,
                         select(func.count())
                         .select_from(EventOutcome)
                         .join(ScheduledCheckpoint)
-                        .where(ScheduledCheckpoint.plan_id == p.id, EventOutcome.status == "done"),
+                        .where(
+                            col(ScheduledCheckpoint.plan_id) == p.id,
+                            col(EventOutcome.status) == "done",
+                        ),
                     ),
                 }
                 for p in session.exec(
                     select(CheckpointPlan)
-                    .where(CheckpointPlan.workspace_id == workspace.id)
+                    .where(col(CheckpointPlan.workspace_id) == workspace.id)
                     .order_by(col(CheckpointPlan.id).desc())
                 )
             ]
@@ -137,14 +140,16 @@ def start(request: Request, session: SessionDep, user: SignedInDep) -> HTMLRespo
         if held & {"polis", "kommun", "läsare"}:
             for w in session.exec(
                 select(WalkRow)
-                .where(WalkRow.workspace_id == workspace.id)
+                .where(col(WalkRow.workspace_id) == workspace.id)
                 .order_by(col(WalkRow.id).desc())
             ):
                 open_findings = _count(
                     session,
                     select(func.count())
                     .select_from(FindingRow)
-                    .where(FindingRow.walk_id == w.id, FindingRow.status != Status.done.value),
+                    .where(
+                        col(FindingRow.walk_id) == w.id, col(FindingRow.status) != Status.done.value
+                    ),
                 )
                 walks.append(
                     {
@@ -197,7 +202,8 @@ async def _submitted_text(request: Request) -> tuple[str, dict[str, str]]:
     form = await request.form()
     text = str(form.get("text") or "")
     upload = form.get("fil")
-    if upload is not None and hasattr(upload, "read") and getattr(upload, "filename", ""):
+    filename = getattr(upload, "filename", None)
+    if upload is not None and hasattr(upload, "read") and filename:
         raw = await upload.read(MAX_UPLOAD + 1)
         if len(raw) > MAX_UPLOAD:
             return text, {"fil": "Filen är större än 1 MB; klistra in texten i stället."}
@@ -285,8 +291,8 @@ async def save_reviewed_promise(
             edits[f"aktivitet {i + 1}"] = "borttagen"
             continue
         activity, error = _edited_activity(form, i, base)
-        if error:
-            errors[f"count_{i}"] = error
+        if activity is None:
+            errors[f"count_{i}"] = error or "Ogiltigt värde."
             continue
         activities.append(activity)
         before, after = base.model_dump(mode="json"), activity.model_dump(mode="json")
@@ -327,8 +333,8 @@ def _history(session: Session, promise_id: int, activity_ids: list[int]) -> list
     query = (
         select(AuditEntry)
         .where(
-            ((AuditEntry.entity == "promise") & (AuditEntry.entity_id == promise_id))
-            | ((AuditEntry.entity == "activity") & col(AuditEntry.entity_id).in_(activity_ids))
+            ((col(AuditEntry.entity) == "promise") & (col(AuditEntry.entity_id) == promise_id))
+            | ((col(AuditEntry.entity) == "activity") & col(AuditEntry.entity_id).in_(activity_ids))
         )
         .order_by(col(AuditEntry.at).desc(), col(AuditEntry.id).desc())
     )
@@ -341,7 +347,7 @@ def _promise_context(session: Session, promise_id: int, access: Any) -> dict[str
     from service.store.crud import executed_points, progress_of
 
     promise = load_promise(session, promise_id)
-    row = session.get(PromiseRow, promise_id)
+    row = get_row(session, PromiseRow, promise_id)
     now = datetime.now(UTC)
     executed = executed_points(session, access.workspace.municipality_code)
     rows = progress_of(session, row, executed, now, now.date())["activities"]
@@ -378,8 +384,8 @@ async def edit_promise(
     for row in rows:
         base = Activity.model_validate(row, from_attributes=True)
         edited, error = _edited_activity(form, row.id, base)
-        if error:
-            errors[f"count_{row.id}"] = error
+        if edited is None:
+            errors[f"count_{row.id}"] = error or "Ogiltigt värde."
             continue
         before, after = base.model_dump(mode="json"), edited.model_dump(mode="json")
         changes = {k: v for k, v in after.items() if before[k] != v}

@@ -19,7 +19,7 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from fastapi.responses import Response as FastAPIResponse
 from pydantic import BaseModel, Field
-from sqlmodel import select
+from sqlmodel import col, select
 
 from geodata.errors import LoftesplanError
 from service.api.deps import FollowUpRead, FollowUpWrite, SessionDep, SettingsDep
@@ -55,7 +55,7 @@ def _phone_page(
 ) -> FastAPIResponse:
     """The page; ``form`` holds ``values``, ``errors`` and ``saved`` after a submission."""
     form = form or {}
-    rows = session.exec(select(FindingRow).where(FindingRow.walk_id == walk.id)).all()
+    rows = session.exec(select(FindingRow).where(col(FindingRow.walk_id) == walk.id)).all()
     findings = [
         {
             "id": r.id,

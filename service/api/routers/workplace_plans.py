@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from sqlmodel import col
 
 from geodata.errors import LoftesplanError
 from service.api.deps import SecretAccess, SessionDep, SettingsDep
@@ -364,8 +365,8 @@ def _versions(session: Any, plan: CheckpointPlan) -> list[tuple[int, CheckpointP
         p
         for p in session.exec(
             select(CheckpointPlan)
-            .where(CheckpointPlan.workspace_id == plan.workspace_id)
-            .order_by(CheckpointPlan.id)
+            .where(col(CheckpointPlan.workspace_id) == plan.workspace_id)
+            .order_by(col(CheckpointPlan.id))
         )
         if p.id == root or p.params.get("root_id") == root
     ]

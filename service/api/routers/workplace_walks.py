@@ -288,7 +288,7 @@ def walk_page(
 ) -> HTMLResponse:
     """The route page: map, numbered stops, GPX, protocol, and the walk's findings."""
     walk = get_or_404(session, WalkRow, walk_id, "Vandring")
-    rows = session.exec(select(FindingRow).where(FindingRow.walk_id == walk_id))
+    rows = session.exec(select(FindingRow).where(col(FindingRow.walk_id) == walk_id))
     findings = [_finding_view(settings, r) for r in rows]
     marks = [{"lat": f["lat"], "lon": f["lon"], "text": f["category"]} for f in findings]
     context = {
@@ -346,7 +346,7 @@ def _workspace_findings(
     """The workspace's walks (newest first) and its findings that pass the filters."""
     walks = session.exec(
         select(WalkRow)
-        .where(WalkRow.workspace_id == access.workspace.id)
+        .where(col(WalkRow.workspace_id) == access.workspace.id)
         .order_by(col(WalkRow.id).desc())
     ).all()
     by_id = {w.id: w for w in walks if w.id is not None}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from pydantic import BaseModel
-from sqlmodel import select
+from sqlmodel import col, select
 
 from service.api.deps import AdminAccess, SessionDep, SignedInDep
 from service.store.accounts import find_user, grant, memberships_of, revoke
@@ -39,9 +39,9 @@ def list_members(municipality: str, session: SessionDep, access: AdminAccess) ->
     """Everyone with a role in the workspace."""
     query = (
         select(User.username, Membership.role)
-        .join(Membership, Membership.user_id == User.id)
-        .where(Membership.workspace_id == access.workspace.id)
-        .order_by(User.username, Membership.role)
+        .join(Membership, col(Membership.user_id) == col(User.id))
+        .where(col(Membership.workspace_id) == access.workspace.id)
+        .order_by(col(User.username), col(Membership.role))
     )
     return [MemberOut(username=u, role=r) for u, r in session.exec(query)]
 
