@@ -215,18 +215,24 @@ def main() -> None:
             if "Traceback" in log:
                 print(log[-3000:], file=sys.stderr)
 
-    print(f"\n{tool}, {args.connections} concurrent clients, {args.duration} s per run, loopback, "
-          f"1 uvicorn process, SQLite, {args.executed} executed activities seeded")  # fmt: skip
+    print(
+        f"\n{tool}, {args.connections} concurrent clients, {args.duration} s per run, loopback, "
+        f"1 uvicorn process, SQLite, {args.executed} executed activities seeded"
+    )
     header = f"{'endpoint':44} {'req':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
     print(header + f" {'p95/health':>10} {'err':>5}")
     floor = rows["/health"]["p95"]
     for path, r in rows.items():
-        print(f"{path:44} {r['requests']:7.0f} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f} "
-              f"{r['p99']:8.1f} {r['p95'] / floor:10.1f} {r['errors']:5.0f}")  # fmt: skip
+        print(
+            f"{path:44} {r['requests']:7.0f} {r['rps']:8.0f} {r['p50']:8.1f} {r['p95']:8.1f} "
+            f"{r['p99']:8.1f} {r['p95'] / floor:10.1f} {r['errors']:5.0f}"
+        )
     worst = max(rows, key=lambda p: rows[p]["p95"])
     verdict = "holds" if rows[worst]["p95"] < TARGET_P95_MS else "MISSED"
-    print(f"\ntarget p95 < {TARGET_P95_MS:.0f} ms {verdict}; slowest: {worst} "
-          f"p95 {rows[worst]['p95']:.1f} ms")  # fmt: skip
+    print(
+        f"\ntarget p95 < {TARGET_P95_MS:.0f} ms {verdict}; slowest: {worst} "
+        f"p95 {rows[worst]['p95']:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -295,9 +295,14 @@ def _child(func: str, *args: object, timeout: float) -> dict:
     t = time.perf_counter()
     try:
         proc = subprocess.run(
-            [sys.executable, "-c", code], check=False, capture_output=True, text=True,
-            timeout=timeout, cwd=ROOT, env=env,
-        )  # fmt: skip
+            [sys.executable, "-c", code],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=ROOT,
+            env=env,
+        )
     except subprocess.TimeoutExpired:
         return {"timeout": timeout, "wall_s": time.perf_counter() - t}
     if proc.returncode != 0:
@@ -335,8 +340,10 @@ def certify_file(name: str, timeout: float, verbose: bool = True) -> dict:
 
 def certify(names: list[str], timeout: float) -> None:
     """Prove the heuristic's ratio on the finest reduced instance HiGHS can solve."""
-    print(f"{'file':<13}{'spacing m':>10}{'cands':>7}{'rows':>7}{'HiGHS s':>9}"
-          f"{'proven':>8}{'heur/opt':>10}")  # fmt: skip
+    print(
+        f"{'file':<13}{'spacing m':>10}{'cands':>7}{'rows':>7}{'HiGHS s':>9}"
+        f"{'proven':>8}{'heur/opt':>10}"
+    )
     for name in names:
         certify_file(name, timeout)
 
@@ -370,8 +377,10 @@ def main() -> None:
         print(name, json.dumps({"k50": r50, "k100": r100, "exact": ex, "spopt": sp}), flush=True)
 
     print()
-    print(f"{'file':<13}{'ours K=50 s':>12}{'spopt s':>12}{'speed-up':>10}"
-          f"{'heur/opt*':>10}{'heur/bound':>11}{'K=100 s':>9}{'K=100 MB':>10}")  # fmt: skip
+    print(
+        f"{'file':<13}{'ours K=50 s':>12}{'spopt s':>12}{'speed-up':>10}"
+        f"{'heur/opt*':>10}{'heur/bound':>11}{'K=100 s':>9}{'K=100 MB':>10}"
+    )
     print("* heur/opt on the finest reduced instance HiGHS proves (candidates every 1500, 1750")
     print("  or 2000 m, all demand; spacing in the JSON above), against the proven optimum (or")
     print("  the dual bound if none was proven); heur/bound on the full instance.")

@@ -429,10 +429,20 @@ def geocode_events(
     frame = pd.DataFrame(
         rows,
         columns=[
-            "id", "datetime", "type", "summary", "url", "level", "lat", "lon", "name",
-            "source", "confidence", "reason",
+            "id",
+            "datetime",
+            "type",
+            "summary",
+            "url",
+            "level",
+            "lat",
+            "lon",
+            "name",
+            "source",
+            "confidence",
+            "reason",
         ],
-    )  # fmt: skip
+    )
     gdf = gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries(geoms, crs=METRIC_CRS), crs=METRIC_CRS)
     gdf.attrs["attribution"] = POLISEN_ATTRIBUTION
     return gdf

@@ -679,9 +679,15 @@ def _resolve(
                 point = shapely.centroid(shapely.multipoints([pa, pb]))
                 if boundary.covers(point):
                     return _result(
-                        phrase, gaz, "point", point=point, name=f"{lines[0][0]} / {lines[1][0]}",
-                        source=src, confidence=0.9, geometry=point,
-                    )  # fmt: skip
+                        phrase,
+                        gaz,
+                        "point",
+                        point=point,
+                        name=f"{lines[0][0]} / {lines[1][0]}",
+                        source=src,
+                        confidence=0.9,
+                        geometry=point,
+                    )
         label, geom, level = min(lines, key=lambda item: -LEVEL_RANK[item[2]])
         if around is not None:
             point = _nearest(geom, around.centroid)[0]
@@ -692,9 +698,15 @@ def _resolve(
         if point is not None and boundary.covers(point):
             name = label if settlement is None else f"{label}, {settlement['name']}"
             return _result(
-                phrase, gaz, level, point=point, name=name, source=src, confidence=conf,
+                phrase,
+                gaz,
+                level,
+                point=point,
+                name=name,
+                source=src,
+                confidence=conf,
                 geometry=geom,
-            )  # fmt: skip
+            )
 
     if parts.kinds:
         kind = parts.kinds[0]
@@ -710,10 +722,15 @@ def _resolve(
                 if keep.any():
                     where = "" if settlement is None else f" i {settlement['name']}"
                     return _result(
-                        phrase, gaz, "features", name=f"{label}{where}", source="osm",
-                        confidence=0.8, geometry=shapely.multipoints(pts[keep]),
+                        phrase,
+                        gaz,
+                        "features",
+                        name=f"{label}{where}",
+                        source="osm",
+                        confidence=0.8,
+                        geometry=shapely.multipoints(pts[keep]),
                         count=int(keep.sum()),
-                    )  # fmt: skip
+                    )
         if settlement is None:
             why = (
                 f"Inga {label} i OSM-datan inom {gaz.boundary.name}."
@@ -742,16 +759,27 @@ def _resolve(
                     else f"{what} kan inte läggas ut utan OSM-data; orten används i stället."
                 )
             return _result(
-                phrase, gaz, "settlement", point=point, name=str(settlement["name"]),
-                source=str(settlement["source"]), confidence=conf,
-                geometry=settlement.geometry, reason=reason,
-            )  # fmt: skip
+                phrase,
+                gaz,
+                "settlement",
+                point=point,
+                name=str(settlement["name"]),
+                source=str(settlement["source"]),
+                confidence=conf,
+                geometry=settlement.geometry,
+                reason=reason,
+            )
 
     if (parts.municipality and not missing) or _names_municipality(phrase, gaz):
         return _result(
-            phrase, gaz, "municipality", name=gaz.boundary.name, source=gaz.boundary.source,
-            confidence=0.9, geometry=boundary,
-        )  # fmt: skip
+            phrase,
+            gaz,
+            "municipality",
+            name=gaz.boundary.name,
+            source=gaz.boundary.source,
+            confidence=0.9,
+            geometry=boundary,
+        )
 
     if missing:
         reason = (

@@ -13,18 +13,43 @@ from typing import NamedTuple
 
 DRIVE_HIGHWAYS = frozenset(
     {
-        "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
-        "secondary", "secondary_link", "tertiary", "tertiary_link", "unclassified",
-        "residential", "living_street", "service", "road",
+        "motorway",
+        "motorway_link",
+        "trunk",
+        "trunk_link",
+        "primary",
+        "primary_link",
+        "secondary",
+        "secondary_link",
+        "tertiary",
+        "tertiary_link",
+        "unclassified",
+        "residential",
+        "living_street",
+        "service",
+        "road",
     }
-)  # fmt: skip
+)
 WALK_EXCLUDED_HIGHWAYS = frozenset(
     {
-        "motorway", "motorway_link", "abandoned", "bus_guideway", "construction", "no",
-        "planned", "platform", "proposed", "raceway", "razed", "corridor", "elevator",
-        "escalator", "bridleway", "busway",
+        "motorway",
+        "motorway_link",
+        "abandoned",
+        "bus_guideway",
+        "construction",
+        "no",
+        "planned",
+        "platform",
+        "proposed",
+        "raceway",
+        "razed",
+        "corridor",
+        "elevator",
+        "escalator",
+        "bridleway",
+        "busway",
     }
-)  # fmt: skip
+)
 EXCLUDED_SERVICE = frozenset(
     {
         "parking_aisle",
@@ -40,10 +65,25 @@ NO_ACCESS = frozenset({"no", "private"})
 FOOT_OK = frozenset({"yes", "designated", "permissive", "official"})
 
 WAY_KEYS = (
-    "highway", "name", "ref", "maxspeed", "oneway", "lit", "tunnel", "bridge", "access",
-    "service", "motor_vehicle", "motorcar", "foot", "snowmobile", "junction", "surface",
-    "layer", "covered",
-)  # fmt: skip
+    "highway",
+    "name",
+    "ref",
+    "maxspeed",
+    "oneway",
+    "lit",
+    "tunnel",
+    "bridge",
+    "access",
+    "service",
+    "motor_vehicle",
+    "motorcar",
+    "foot",
+    "snowmobile",
+    "junction",
+    "surface",
+    "layer",
+    "covered",
+)
 
 
 def is_network_way(kind: str, tags: Mapping[str, str]) -> bool:
@@ -183,7 +223,23 @@ def feature_kind(tags: Mapping[str, str]) -> str | None:
 
 
 FEATURE_TAGS = (
-    "name", "amenity", "leisure", "highway", "railway", "public_transport", "place",
-    "opening_hours", "isced:level", "school", "addr:street", "addr:housenumber",
-    "addr:postcode", "addr:city", "cuisine", "lit", "ref", "operator", "population",
-)  # fmt: skip
+    "name",
+    "amenity",
+    "leisure",
+    "highway",
+    "railway",
+    "public_transport",
+    "place",
+    "opening_hours",
+    "isced:level",
+    "school",
+    "addr:street",
+    "addr:housenumber",
+    "addr:postcode",
+    "addr:city",
+    "cuisine",
+    "lit",
+    "ref",
+    "operator",
+    "population",
+)

@@ -144,8 +144,11 @@ class PublicResponseCache:
 
     def invalidate(self, municipality: str | None) -> None:
         """Drop a municipality's entries and the national ones (None: everything)."""
-        for key in [k for k, e in self._entries.items() if municipality is None
-                    or e.municipality in (None, municipality)]:  # fmt: skip
+        for key in [
+            k
+            for k, e in self._entries.items()
+            if municipality is None or e.municipality in (None, municipality)
+        ]:
             self._drop(key)
 
     def _drop(self, key: str) -> None:

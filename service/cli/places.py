@@ -79,9 +79,13 @@ def register(app: typer.Typer) -> None:
                 table.add_column(col)
             for row in rows:
                 table.add_row(
-                    row["datetime"][:16], row["type"], row["summary"][:70], row["level"],
-                    str(row["name"] or ""), f"{row['confidence']:.2f}",
-                )  # fmt: skip
+                    row["datetime"][:16],
+                    row["type"],
+                    row["summary"][:70],
+                    row["level"],
+                    str(row["name"] or ""),
+                    f"{row['confidence']:.2f}",
+                )
             console.print(table)
         if found.skipped:
             Console(stderr=True).print(

@@ -123,9 +123,11 @@ def register(app: typer.Typer) -> None:
             out.add_column(col)
         for row in found.itertuples():
             out.add_row(
-                _text(row.name) or "(namnlös)", _text(row.type_label),
-                _text(row.opening_hours), row.place_id,
-            )  # fmt: skip
+                _text(row.name) or "(namnlös)",
+                _text(row.type_label),
+                _text(row.opening_hours),
+                row.place_id,
+            )
         out.caption = found.attrs["attribution"]
         console.print(out)
         if found.attrs["note"]:
@@ -145,9 +147,13 @@ def register(app: typer.Typer) -> None:
                 distance = _text(row.distance_m) and f"{row.distance_m:.0f}"
                 score = _text(row.score) and f"{row.score:.0f}"
                 match.add_row(
-                    labels[row.status], _text(row.register_name), _text(row.osm_name),
-                    distance, score, _text(row.reason),
-                )  # fmt: skip
+                    labels[row.status],
+                    _text(row.register_name),
+                    _text(row.osm_name),
+                    distance,
+                    score,
+                    _text(row.reason),
+                )
             console.print(match)
             if len(reg.unplaced):
                 err_console.print(

@@ -139,9 +139,20 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 _CSV_FIELDS = (
-    "id", "walk_id", "lat", "lon", "category", "description", "severity", "responsible",
-    "action", "deadline", "status", "created", "updated",
-)  # fmt: skip
+    "id",
+    "walk_id",
+    "lat",
+    "lon",
+    "category",
+    "description",
+    "severity",
+    "responsible",
+    "action",
+    "deadline",
+    "status",
+    "created",
+    "updated",
+)
 
 
 class Finding(BaseModel):

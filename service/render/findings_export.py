@@ -12,9 +12,21 @@ from collections.abc import Mapping, Sequence
 from service.followup.findings import CATEGORY_LABELS, STATUS_LABELS, Finding
 
 CSV_HEADERS = (
-    "Fynd", "Vandring", "Kategori", "Beskrivning", "Allvarlighet", "Ansvarig", "Åtgärd",
-    "Senast klart", "Status", "Registrerat", "Ändrat", "Latitud", "Longitud", "Foton",
-)  # fmt: skip
+    "Fynd",
+    "Vandring",
+    "Kategori",
+    "Beskrivning",
+    "Allvarlighet",
+    "Ansvarig",
+    "Åtgärd",
+    "Senast klart",
+    "Status",
+    "Registrerat",
+    "Ändrat",
+    "Latitud",
+    "Longitud",
+    "Foton",
+)
 
 
 def _comma(value: float, digits: int = 6) -> str:

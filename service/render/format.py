@@ -16,9 +16,19 @@ if TYPE_CHECKING:  # the geographic libraries load only when a name is looked up
 #: Narrow no-break space would be typographically best; a no-break space survives every font.
 THOUSANDS = "\u00a0"
 MONTHS = (
-    "januari", "februari", "mars", "april", "maj", "juni",
-    "juli", "augusti", "september", "oktober", "november", "december",
-)  # fmt: skip
+    "januari",
+    "februari",
+    "mars",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "augusti",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
 
 
 def _missing(value: object) -> bool:

@@ -57,18 +57,35 @@ def walk_map_png(route: Any, width_mm: float = 182.0, height_mm: float = 150.0) 
     edges = route.lighting_edges.to_crs(crs)
     for kind, colour in LIGHTING_COLOURS.items():
         for xy in _lines(edges[edges["kind"] == kind].geometry):
-            ax.plot(xy[:, 0], xy[:, 1], color=colour, linewidth=2.6, zorder=3,
-                    solid_capstyle="round")  # fmt: skip
+            ax.plot(
+                xy[:, 0], xy[:, 1], color=colour, linewidth=2.6, zorder=3, solid_capstyle="round"
+            )
     to_metric = Transformer.from_crs(WGS84, crs, always_xy=True)
     sx, sy = to_metric.transform(*route.start)
     ax.scatter([sx], [sy], s=260, color=START, edgecolor="white", linewidth=1.5, zorder=5)
-    ax.annotate("S", (sx, sy), ha="center", va="center", color="white", fontsize=9,
-                fontweight="bold", zorder=6)  # fmt: skip
+    ax.annotate(
+        "S",
+        (sx, sy),
+        ha="center",
+        va="center",
+        color="white",
+        fontsize=9,
+        fontweight="bold",
+        zorder=6,
+    )
     for stop in route.stops:
         x, y = to_metric.transform(stop.lon, stop.lat)
         ax.scatter([x], [y], s=200, color=STOP, edgecolor="white", linewidth=1.2, zorder=5)
-        ax.annotate(str(stop.order), (x, y), ha="center", va="center", color="white",
-                    fontsize=7.5, fontweight="bold", zorder=6)  # fmt: skip
+        ax.annotate(
+            str(stop.order),
+            (x, y),
+            ha="center",
+            va="center",
+            color="white",
+            fontsize=7.5,
+            fontweight="bold",
+            zorder=6,
+        )
     xmin, ymin, xmax, ymax = route.geometry.buffer(60).bounds
     # Keep the page's aspect so the map fills the frame.
     aspect = height_mm / width_mm
@@ -81,8 +98,17 @@ def walk_map_png(route: Any, width_mm: float = 182.0, height_mm: float = 150.0) 
         for k, c in LIGHTING_COLOURS.items()
     ]
     ax.legend(handles=handles, loc="upper left", fontsize=7, framealpha=0.85)
-    ax.text(0.995, 0.005, route.attribution, transform=ax.transAxes, ha="right", va="bottom",
-            fontsize=5.5, color="#444", backgroundcolor=(1, 1, 1, 0.7))  # fmt: skip
+    ax.text(
+        0.995,
+        0.005,
+        route.attribution,
+        transform=ax.transAxes,
+        ha="right",
+        va="bottom",
+        fontsize=5.5,
+        color="#444",
+        backgroundcolor=(1, 1, 1, 0.7),
+    )
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=150)
     plt.close(fig)

@@ -47,10 +47,16 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory):
     db = tmp_path_factory.mktemp("arbetsyta") / "loftesplan.db"
     app = create_app(Settings(database_url=f"sqlite:///{db}", shared_dir=SHARED))
-    planner_token(app.state.engine, "polisen", "polisens-losen", roles=("polis",),
-                  kommuner=("2321",))  # fmt: skip
-    planner_token(app.state.engine, "kommunen", "kommunens-losen", roles=("kommun",),
-                  kommuner=("2321", "0180"))  # fmt: skip
+    planner_token(
+        app.state.engine, "polisen", "polisens-losen", roles=("polis",), kommuner=("2321",)
+    )
+    planner_token(
+        app.state.engine,
+        "kommunen",
+        "kommunens-losen",
+        roles=("kommun",),
+        kommuner=("2321", "0180"),
+    )
     port = _free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=uv.run, daemon=True)
@@ -284,8 +290,12 @@ def test_police_planner_then_municipality_officer(server, browser, tmp_path):
     k.sign_in("kommunen", "kommunens-losen")
     k.check("10-start-kommun")
     visited = [k.page.content()]
-    for url in (promise_url, plan_url, plan_url + "/status", plan_url.replace(
-        "/arbetsyta/plan/", "/api/plans/") + "/schedule.csv"):  # fmt: skip
+    for url in (
+        promise_url,
+        plan_url,
+        plan_url + "/status",
+        plan_url.replace("/arbetsyta/plan/", "/api/plans/") + "/schedule.csv",
+    ):
         response = k.page.goto(url)
         visited.append(k.page.content())
         if "/plan/" in url or "/api/plans/" in url:

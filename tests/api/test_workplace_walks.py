@@ -170,9 +170,15 @@ def test_finding_photos_are_stripped_of_exif_unless_the_user_agrees(
     assert plain.status_code == 201, plain.text
     assert plain.json()["photos"] == 2
     kept = post_finding(
-        client, users["kommun"], walk_id, point, [("gps.jpg", photo("JPEG"), "image/jpeg")],
-        keep_position="1", category="vegetation och sikt", description="Buskar skymmer",
-    )  # fmt: skip
+        client,
+        users["kommun"],
+        walk_id,
+        point,
+        [("gps.jpg", photo("JPEG"), "image/jpeg")],
+        keep_position="1",
+        category="vegetation och sikt",
+        description="Buskar skymmer",
+    )
     assert kept.status_code == 201, kept.text
     stored = app_dirs[1] / "fynd"
     first = Image.open(stored / str(plain.json()["id"]) / "1.jpg")
@@ -251,9 +257,11 @@ def test_follow_up_list_filters_updates_and_exports_csv(client, users, walk_id):
     deadline = (date.today() + timedelta(days=30)).isoformat()
     update = {"ansvarig": "fastighetsägare", "senast": deadline, "status": "planerad"}
     done = client.post(
-        f"/arbetsyta/fynd/{finding}", data=update | {"atgard": "Ny armatur"},
-        headers=users["kommun"], follow_redirects=False,
-    )  # fmt: skip
+        f"/arbetsyta/fynd/{finding}",
+        data=update | {"atgard": "Ny armatur"},
+        headers=users["kommun"],
+        follow_redirects=False,
+    )
     assert done.status_code == 303
     listed = client.get("/arbetsyta/0180/fynd?status=planerad", headers=users["kommun"])
     assert listed.status_code == 200

@@ -213,9 +213,14 @@ def test_officer_plans_a_walk_and_records_findings_on_a_phone(server, browser, t
     first_spot = walk["stops"][1]["lat"], walk["stops"][1]["lon"]
     second_spot = walk["stops"][-2]["lat"], walk["stops"][-2]["lon"]
     phone = Officer(
-        browser, base, PHONE, geolocation={"latitude": FAR[0], "longitude": FAR[1]},
-        permissions=["geolocation"], is_mobile=True, has_touch=True,
-    )  # fmt: skip
+        browser,
+        base,
+        PHONE,
+        geolocation={"latitude": FAR[0], "longitude": FAR[1]},
+        permissions=["geolocation"],
+        is_mobile=True,
+        has_touch=True,
+    )
     phone.sign_in("kommunen", "kommunens-losen")
     phone.page.goto(f"{base}/vandring/{walk_id}/fynd")
     phone.page.wait_for_selector("#fynd-karta .leaflet-interactive")
@@ -303,8 +308,9 @@ def test_officer_plans_a_walk_and_records_findings_on_a_phone(server, browser, t
     assert [(r["Fynd"], r["Status"], r["Senast klart"]) for r in rows] == [
         (str(finding), "Planerad", deadline)
     ]
-    served = Image.open(io.BytesIO(httpx.get(
-        f"{base}/arbetsyta/fynd/{finding}/foto/1", headers=kommun).content))  # fmt: skip
+    served = Image.open(
+        io.BytesIO(httpx.get(f"{base}/arbetsyta/fynd/{finding}/foto/1", headers=kommun).content)
+    )
     assert served.format in ("JPEG", "PNG") and not dict(served.getexif())
 
     for officer in (desk, phone):

@@ -98,9 +98,21 @@ def test_decimal_commas_are_numbers(tmp_path: Path) -> None:
     out = tmp_path / "walk.geojson"
     result = CliRunner().invoke(
         app,
-        ["walk", "--osm-file", str(STOCKHOLM), "--center", "59.3365,18.0700", "--radius-km",
-         "0,6", "--length-km", "1,5", "--out", str(out), "--json"],
-    )  # fmt: skip
+        [
+            "walk",
+            "--osm-file",
+            str(STOCKHOLM),
+            "--center",
+            "59.3365,18.0700",
+            "--radius-km",
+            "0,6",
+            "--length-km",
+            "1,5",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert out.is_file()
 

@@ -24,9 +24,18 @@ def plan_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with use_settings(Settings(cache_dir=base / "cache", data_dir=base / "data", offline=True)):
         result = CliRunner().invoke(
             app,
-            ["checkpoints", "--osm-file", str(OSLO), "--count", "5", "--radius-km", "2",
-             "--out", str(out)],
-        )  # fmt: skip
+            [
+                "checkpoints",
+                "--osm-file",
+                str(OSLO),
+                "--count",
+                "5",
+                "--radius-km",
+                "2",
+                "--out",
+                str(out),
+            ],
+        )
     assert result.exit_code == 0, result.output
     return out
 

@@ -110,9 +110,14 @@ def test_period_2023_counts_exactly_the_notices_of_2023(monkeypatch, capsys):
 
 def test_cli_text_output_is_swedish(monkeypatch, capsys):
     code, out, _ = followup_cli(
-        monkeypatch, capsys, str(PROMISES / "are.txt"), "--kommun", "Åre", "--period",
+        monkeypatch,
+        capsys,
+        str(PROMISES / "are.txt"),
+        "--kommun",
+        "Åre",
+        "--period",
         "2023-01-01:2023-12-31",
-    )  # fmt: skip
+    )
     assert code == 0
     assert "Åre kommun · period 1 januari 2023 – 31 december 2023" in out
     assert "Ej platsbestämda" in out and "orter nådda" in out and "ej uppfyllt" in out
@@ -193,9 +198,12 @@ def test_a_promise_without_a_period_counts_nothing(are_2023_notices):
     records = [n.record for n in are_2023_notices]
     now = datetime.now(UTC)
     result = promise_progress(
-        [PromisedActivity(1, "traffic_control", 2)], (None, date(2025, 12, 31)), records, now,
+        [PromisedActivity(1, "traffic_control", 2)],
+        (None, date(2025, 12, 31)),
+        records,
+        now,
         now.date(),
-    )  # fmt: skip
+    )
     assert result.activities[0].done == 0 and result.activities[0].status == STATUS_NO_PERIOD
     assert not result.has_period
 

@@ -140,11 +140,20 @@ def test_corrupt_lines_are_skipped_and_counted(tmp_path) -> None:
     with gzip.open(POLISEN_ARCHIVE, "rt", encoding="utf-8") as fh:
         good = [line for line, _ in zip(fh, range(200), strict=False)]
     strom = json.dumps(
-        {"id": 1, "datetime": "2024-01-02 9:00:00 +01:00", "type": "Trafikkontroll",
-         "name": "2 januari, Trafikkontroll, Strömsund", "summary": "Kontroll i Hoting",
-         "location_name": "Strömsund", "lat": 63.85, "lon": 15.55, "url": None, "body": None},
+        {
+            "id": 1,
+            "datetime": "2024-01-02 9:00:00 +01:00",
+            "type": "Trafikkontroll",
+            "name": "2 januari, Trafikkontroll, Strömsund",
+            "summary": "Kontroll i Hoting",
+            "location_name": "Strömsund",
+            "lat": 63.85,
+            "lon": 15.55,
+            "url": None,
+            "body": None,
+        },
         ensure_ascii=False,
-    )  # fmt: skip
+    )
     bad = ['{"id": 2, "datetime": "2024-01-0', "not json at all", '{"id": "x"}', "[]"]
     path = tmp_path / "events.jsonl.gz"
     with gzip.open(path, "wt", encoding="utf-8") as fh:
@@ -173,7 +182,7 @@ def test_bad_inputs_raise_clear_errors(tmp_path) -> None:
         read_archive(POLISEN_ARCHIVE, "Atlantis")
     with pytest.raises(DataUnavailableError):
         read_archive(tmp_path / "missing.jsonl.gz", "Åre")
-    empty = executed_checkpoints(gpd.GeoDataFrame(
-        {"type": [], "level": [], "confidence": []}, geometry=[], crs="EPSG:3006"
-    ))  # fmt: skip
+    empty = executed_checkpoints(
+        gpd.GeoDataFrame({"type": [], "level": [], "confidence": []}, geometry=[], crs="EPSG:3006")
+    )
     assert empty.empty

@@ -188,9 +188,20 @@ def test_cli_json_and_map(monkeypatch, capsys, tmp_path) -> None:
     html_path = tmp_path / "plan.html"
     out_path = tmp_path / "plan.geojson"
     code, out, _ = _cli(
-        monkeypatch, capsys, "--osm-file", str(OSLO), "--count", "6", "--radius-km", "2",
-        "--json", "--map", str(html_path), "--out", str(out_path),
-    )  # fmt: skip
+        monkeypatch,
+        capsys,
+        "--osm-file",
+        str(OSLO),
+        "--count",
+        "6",
+        "--radius-km",
+        "2",
+        "--json",
+        "--map",
+        str(html_path),
+        "--out",
+        str(out_path),
+    )
     assert code == 0
     data = json.loads(out)
     assert set(data) == {"sites", "metrics", "certificate", "risk", "explanations", "timings_s"}
@@ -248,9 +259,16 @@ def test_cli_bad_input_exits_non_zero(monkeypatch, capsys, tmp_path) -> None:
     outside = tmp_path / "outside.geojson"
     gpd.GeoDataFrame(geometry=[shapely.Point(10.9, 59.95)], crs=WGS84).to_file(outside)
     code, _, err = _cli(
-        monkeypatch, capsys, "--boundary", str(box), "--candidates", str(outside), *base,
-        "--count", "1",
-    )  # fmt: skip
+        monkeypatch,
+        capsys,
+        "--boundary",
+        str(box),
+        "--candidates",
+        str(outside),
+        *base,
+        "--count",
+        "1",
+    )
     assert code != 0 and "utanför" in err
     sea = tmp_path / "sea.geojson"  # the Oslofjord south of the city: no roads
     sea.write_text(json.dumps(shapely.geometry.mapping(shapely.box(10.60, 59.70, 10.62, 59.71))))
@@ -366,9 +384,19 @@ def test_risk_weighting_reaches_more_traffic_notices(stockholm_risk) -> None:
 
 def test_risk_weighting_without_notices_in_the_span_is_refused(monkeypatch, capsys) -> None:
     code, out, err = _cli(
-        monkeypatch, capsys, "--osm-file", str(STOCKHOLM), "--count", "3", "--radius-km",
-        "0.5", "--weighting", "risk", "--events-since", "2026-09-01",
-    )  # fmt: skip
+        monkeypatch,
+        capsys,
+        "--osm-file",
+        str(STOCKHOLM),
+        "--count",
+        "3",
+        "--radius-km",
+        "0.5",
+        "--weighting",
+        "risk",
+        "--events-since",
+        "2026-09-01",
+    )
     assert code == 2 and out == ""
     text = " ".join(err.split())  # the error is wrapped to the terminal
     assert "inga trafikolyckor, rattfylleri eller trafikbrott i Stockholms kommun" in text
@@ -376,9 +404,19 @@ def test_risk_weighting_without_notices_in_the_span_is_refused(monkeypatch, caps
 
 def test_cli_exact_reports_progress_and_keeps_json_clean(monkeypatch, capsys) -> None:
     code, out, err = _cli(
-        monkeypatch, capsys, "--osm-file", str(OSLO), "--count", "6", "--radius-km", "2",
-        "--exact", "--time-limit", "60", "--json",
-    )  # fmt: skip
+        monkeypatch,
+        capsys,
+        "--osm-file",
+        str(OSLO),
+        "--count",
+        "6",
+        "--radius-km",
+        "2",
+        "--exact",
+        "--time-limit",
+        "60",
+        "--json",
+    )
     assert code == 0
     data = json.loads(out)  # nothing but the plan on stdout (HiGHS's banner goes to stderr)
     assert "HiGHS klar efter" in err and "övre gräns" in err

@@ -106,9 +106,18 @@ def test_terrain_heuristic_matches_exact(track_plan) -> None:
 
 def test_cli_plans_on_oslo_tracks(monkeypatch, capsys) -> None:
     code, out, _ = _cli(
-        monkeypatch, capsys, "--osm-file", str(OSLO), "--network", "track", "--count", "2",
-        "--radius-min", "3", "--json",
-    )  # fmt: skip
+        monkeypatch,
+        capsys,
+        "--osm-file",
+        str(OSLO),
+        "--network",
+        "track",
+        "--count",
+        "2",
+        "--radius-min",
+        "3",
+        "--json",
+    )
     assert code == 0
     data = json.loads(out)
     assert len(data["sites"]) == 2
@@ -127,9 +136,18 @@ def test_cli_says_clearly_when_the_area_has_no_such_network(
     monkeypatch, capsys, path, network, message
 ) -> None:
     code, out, err = _cli(
-        monkeypatch, capsys, "--osm-file", str(path), "--network", network, "--count", "3",
-        "--radius-km", "2", "--json",
-    )  # fmt: skip
+        monkeypatch,
+        capsys,
+        "--osm-file",
+        str(path),
+        "--network",
+        network,
+        "--count",
+        "3",
+        "--radius-km",
+        "2",
+        "--json",
+    )
     assert code == 2
     assert out == ""
     assert "Fel:" in err and message in " ".join(err.split())
@@ -138,7 +156,15 @@ def test_cli_says_clearly_when_the_area_has_no_such_network(
 
 def test_cli_rejects_an_unknown_network(monkeypatch, capsys) -> None:
     code, _, err = _cli(
-        monkeypatch, capsys, "--osm-file", str(STOCKHOLM), "--network", "skidspår",
-        "--count", "1", "--radius-km", "1",
-    )  # fmt: skip
+        monkeypatch,
+        capsys,
+        "--osm-file",
+        str(STOCKHOLM),
+        "--network",
+        "skidspår",
+        "--count",
+        "1",
+        "--radius-km",
+        "1",
+    )
     assert code == 2 and "Okänt nätverk" in err

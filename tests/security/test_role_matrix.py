@@ -284,8 +284,12 @@ def _expected(policy, username: str, template: str) -> str | int:
         return 401
     if policy == "signed-in":
         return "ok"
-    roles = {"a_admin": {"admin"}, "a_polis": {"polis"}, "a_kommun": {"kommun"},
-             "a_lasare": {"läsare"}}.get(username, set())  # fmt: skip
+    roles = {
+        "a_admin": {"admin"},
+        "a_polis": {"polis"},
+        "a_kommun": {"kommun"},
+        "a_lasare": {"läsare"},
+    }.get(username, set())
     if not roles:
         return 403 if "{municipality}" in template else 404
     return "ok" if roles & policy else 403

@@ -94,7 +94,13 @@ def import_polisen(
     """Import Polisen's traffic-check notices for the municipality as executed checkpoints."""
     workspace = access.workspace
     counts = import_police_events(session, workspace, online=online)
-    audit(session, username=access.user.username, action="create", entity="executed",
-          entity_id=None, detail={"import": "polisen", **counts})  # fmt: skip
+    audit(
+        session,
+        username=access.user.username,
+        action="create",
+        entity="executed",
+        entity_id=None,
+        detail={"import": "polisen", **counts},
+    )
     session.commit()
     return counts

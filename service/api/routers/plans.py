@@ -205,8 +205,14 @@ def retry_plan(
     if plan.status != "failed":
         raise ConflictError(f"Bara en misslyckad plan kan startas om (status: {plan.status}).")
     reset_for_retry(request.app.state.engine, plan_id)
-    audit(session, username=access.user.username, action="update", entity="plan",
-          entity_id=plan_id, detail={"retry": True})  # fmt: skip
+    audit(
+        session,
+        username=access.user.username,
+        action="update",
+        entity="plan",
+        entity_id=plan_id,
+        detail={"retry": True},
+    )
     session.commit()
     request.app.state.plan_jobs.submit(plan_id, access.workspace.municipality_code)
     return {"id": plan_id, "status": "queued"}
@@ -219,8 +225,7 @@ def delete_plan(plan_id: int, session: SessionDep, access: SecretAccess) -> None
     if plan.status in ("queued", "running"):
         raise ConflictError(f"Planen körs (status: {plan.status}); vänta tills den är klar.")
     session.delete(plan)
-    audit(session, username=access.user.username, action="delete", entity="plan",
-          entity_id=plan_id)  # fmt: skip
+    audit(session, username=access.user.username, action="delete", entity="plan", entity_id=plan_id)
     session.commit()
 
 
@@ -287,10 +292,17 @@ def make_schedule(
 ) -> list[dict[str, Any]]:
     """Draw dates and time blocks for the plan's sites (replaces an earlier schedule)."""
     plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
-    rows = replace_schedule(session, plan, body.count, body.start, body.end, body.policy(),
-                            body.joint_dates, body.seed)  # fmt: skip
-    audit(session, username=access.user.username, action="create", entity="schedule",
-          entity_id=plan_id, detail={"count": body.count})  # fmt: skip
+    rows = replace_schedule(
+        session, plan, body.count, body.start, body.end, body.policy(), body.joint_dates, body.seed
+    )
+    audit(
+        session,
+        username=access.user.username,
+        action="create",
+        entity="schedule",
+        entity_id=plan_id,
+        detail={"count": body.count},
+    )
     session.commit()
     return rows
 

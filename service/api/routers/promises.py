@@ -49,8 +49,13 @@ def create_promise(
 
         raise InvalidInputError("Ange antingen text eller ett granskat löfte (promise).")
     promise_id = save_promise(session, workspace, promise, text)
-    audit(session, username=access.user.username, action="create", entity="promise",
-          entity_id=promise_id)  # fmt: skip
+    audit(
+        session,
+        username=access.user.username,
+        action="create",
+        entity="promise",
+        entity_id=promise_id,
+    )
     session.commit()
     return load_promise(session, promise_id)
 
@@ -76,7 +81,13 @@ def edit_activity(
 ) -> dict[str, Any]:
     """Edit an activity (kind, count_min, per, responsible, places, focus...)."""
     row = update_activity(session, activity_id, changes)
-    audit(session, username=access.user.username, action="update", entity="activity",
-          entity_id=activity_id, detail=changes)  # fmt: skip
+    audit(
+        session,
+        username=access.user.username,
+        action="update",
+        entity="activity",
+        entity_id=activity_id,
+        detail=changes,
+    )
     session.commit()
     return load_promise(session, row.promise_id)

@@ -189,8 +189,14 @@ def edit_finding(
 ) -> dict[str, Any]:
     """Follow up a finding: responsible, action, deadline, status (öppen, planerad, åtgärdad)."""
     row = update_finding(session, finding_id, changes)
-    audit(session, username=access.user.username, action="update", entity="finding",
-          entity_id=finding_id, detail=changes)  # fmt: skip
+    audit(
+        session,
+        username=access.user.username,
+        action="update",
+        entity="finding",
+        entity_id=finding_id,
+        detail=changes,
+    )
     session.commit()
     return row.model_dump(mode="json")
 

@@ -481,8 +481,14 @@ def finding_follow_up(
         )
         return _findings_list(request, session, settings, access, query, {finding_id: errors})
     detail = {k: str(v) if v is not None else None for k, v in changes.items()}
-    audit(session, username=access.user.username, action="update", entity="finding",
-          entity_id=finding_id, detail=detail)  # fmt: skip
+    audit(
+        session,
+        username=access.user.username,
+        action="update",
+        entity="finding",
+        entity_id=finding_id,
+        detail=detail,
+    )
     session.commit()
     code = access.workspace.municipality_code
     return RedirectResponse(f"/arbetsyta/{code}/fynd{back}#fynd-{finding_id}", status_code=303)

@@ -52,8 +52,14 @@ def grant_member(
 ) -> None:
     """Give an existing user a role in the workspace (admin, polis, kommun, läsare)."""
     grant(session, find_user(session, username), access.workspace.municipality_code, role)
-    audit(session, username=access.user.username, action="create", entity="membership",
-          entity_id=None, detail={"user": username, "role": role})  # fmt: skip
+    audit(
+        session,
+        username=access.user.username,
+        action="create",
+        entity="membership",
+        entity_id=None,
+        detail={"user": username, "role": role},
+    )
     session.commit()
 
 
@@ -63,6 +69,12 @@ def revoke_member(
 ) -> None:
     """Take a role in the workspace from a user."""
     revoke(session, find_user(session, username), access.workspace.municipality_code, role)
-    audit(session, username=access.user.username, action="delete", entity="membership",
-          entity_id=None, detail={"user": username, "role": role})  # fmt: skip
+    audit(
+        session,
+        username=access.user.username,
+        action="delete",
+        entity="membership",
+        entity_id=None,
+        detail={"user": username, "role": role},
+    )
     session.commit()

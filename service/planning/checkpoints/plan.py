@@ -210,9 +210,15 @@ def plan_checkpoints(
             reaches = sparse.csr_array(reaches)
     xy = shapely.get_coordinates(cands.geometry.to_numpy())
     problem = CoverageProblem(
-        coverage, weight, cands["fixed"].to_numpy(bool), neighbours, reaches,
-        distance if objective == "spread" else None, radius, xy,
-    )  # fmt: skip
+        coverage,
+        weight,
+        cands["fixed"].to_numpy(bool),
+        neighbours,
+        reaches,
+        distance if objective == "spread" else None,
+        radius,
+        xy,
+    )
     solution = MaximalCovering(problem, k).solve(
         method, seed=seed, time_limit=time_limit, bound_seconds=bound_seconds, progress=progress
     )
@@ -225,9 +231,20 @@ def plan_checkpoints(
     sites.insert(0, "id", np.arange(1, len(sites) + 1))
     timings["total_plan"] = time.perf_counter() - t0
     return CheckpointPlan(
-        network, sites, cands, pieces, weight, coverage, radius, mode, solution, timings,
-        settlements, area, risk,
-    )  # fmt: skip
+        network,
+        sites,
+        cands,
+        pieces,
+        weight,
+        coverage,
+        radius,
+        mode,
+        solution,
+        timings,
+        settlements,
+        area,
+        risk,
+    )
 
 
 #: Settlements at or above this population must be reached by a site where feasible.

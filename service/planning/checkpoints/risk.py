@@ -282,6 +282,16 @@ def risk_demand(
             points = shapely.point_on_surface(pubs.to_crs(crs).geometry.to_numpy())
             venues, _ = _spread(xy, length, points, VENUE_REACH_M)
     return RiskDemand(
-        notices, venues, muni.label, since, until, len(events), placed, unplaced, outside,
-        levels, risk_weight, venue_weight,
-    )  # fmt: skip
+        notices,
+        venues,
+        muni.label,
+        since,
+        until,
+        len(events),
+        placed,
+        unplaced,
+        outside,
+        levels,
+        risk_weight,
+        venue_weight,
+    )

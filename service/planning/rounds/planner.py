@@ -159,9 +159,23 @@ def plan_round(
     if arrivals is None:  # insert() and improve() only ever keep feasible tours
         raise InfeasibleError("Rundan kunde inte schemaläggas inom öppettiderna.")
     return _realise(
-        routing, places, ok, tour, arrivals, stop_nodes, pred, length, seconds, start_time,
-        service_min, hours_state, snap_m, pd.concat(skipped, ignore_index=True), mode, title,
-    )  # fmt: skip
+        routing,
+        places,
+        ok,
+        tour,
+        arrivals,
+        stop_nodes,
+        pred,
+        length,
+        seconds,
+        start_time,
+        service_min,
+        hours_state,
+        snap_m,
+        pd.concat(skipped, ignore_index=True),
+        mode,
+        title,
+    )
 
 
 def _realise(

@@ -59,8 +59,7 @@ def walking_names(edges: gpd.GeoDataFrame, radius_m: float = SIDEWALK_M) -> pd.S
         geoms = edges.geometry.to_numpy()
         tree = shapely.STRtree(geoms[named])
         mids = shapely.line_interpolate_point(geoms[unnamed], 0.5, normalized=True)
-        idx = tree.query_nearest(mids, max_distance=radius_m,
-                                       all_matches=False)  # fmt: skip
+        idx = tree.query_nearest(mids, max_distance=radius_m, all_matches=False)
         values = names.to_numpy(dtype=object).copy()
         values[unnamed[idx[0]]] = names.to_numpy(dtype=object)[named[idx[1]]]
         names = pd.Series(values, index=edges.index, dtype=object)

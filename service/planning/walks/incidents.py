@@ -26,10 +26,21 @@ from geodata.events import EventSet, PoliceEvent, load_events
 
 #: Event types counted as incidents (a type counts when it starts with one of these).
 INCIDENT_TYPES: tuple[str, ...] = (
-    "Misshandel", "Rån", "Ordningslagen", "Skadegörelse", "Stöld", "Fylleri/LOB", "Bråk",
-    "Ofredande/förargelse", "Olaga hot", "Knivlagen", "Våldtäkt", "Sexualbrott",
-    "Larm Överfall", "Narkotikabrott",
-)  # fmt: skip
+    "Misshandel",
+    "Rån",
+    "Ordningslagen",
+    "Skadegörelse",
+    "Stöld",
+    "Fylleri/LOB",
+    "Bråk",
+    "Ofredande/förargelse",
+    "Olaga hot",
+    "Knivlagen",
+    "Våldtäkt",
+    "Sexualbrott",
+    "Larm Överfall",
+    "Narkotikabrott",
+)
 #: Default span: notices of the last two years.
 DEFAULT_SPAN_DAYS = 730
 #: At most this many notices per street count towards its priority (a busy street should

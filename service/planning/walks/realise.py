@@ -99,18 +99,33 @@ def _realise(
         row = int(rows[idx])
         if row not in seen:
             seen.add(row)
-            records.append(_stretch_record("tunnel", idx, idx + 1, rows, names, along, mid_xy,
-                                           graph.edge_prize))  # fmt: skip
+            records.append(
+                _stretch_record(
+                    "tunnel", idx, idx + 1, rows, names, along, mid_xy, graph.edge_prize
+                )
+            )
     dark_kinds = [("unlit", eprize["unlit"])]
     if weights.get("unknown_lit", 0.0) >= 1.0:
         dark_kinds.append(("unknown_lit", eprize["unknown"]))
     for kind, mask in dark_kinds:
         for lo, hi in _runs(mask[rows] & ~eprize["tunnel"][rows]):
             if along[hi] - along[lo] >= (DARK_RUN_M if kind == "unknown_lit" else 1.0):
-                mid = lo + int(np.searchsorted(along[lo + 1 : hi + 1] - along[lo],
-                                               (along[hi] - along[lo]) / 2))  # fmt: skip
-                records.append(_stretch_record(kind, lo, hi, rows, names, along, mid_xy,
-                                               graph.edge_prize, mid=min(mid, hi - 1)))  # fmt: skip
+                mid = lo + int(
+                    np.searchsorted(along[lo + 1 : hi + 1] - along[lo], (along[hi] - along[lo]) / 2)
+                )
+                records.append(
+                    _stretch_record(
+                        kind,
+                        lo,
+                        hi,
+                        rows,
+                        names,
+                        along,
+                        mid_xy,
+                        graph.edge_prize,
+                        mid=min(mid, hi - 1),
+                    )
+                )
     records.sort(key=lambda r: (r["distance_m"], r["kind"], str(r["name"])))
     groups = cap_stops(merge_stops(records), max_stops(total / 1000.0))
     stops = _numbered_stops(groups, net.edges.crs)

@@ -162,9 +162,11 @@ class _Solver:
             i, j = np.triu_indices(n, 2)
             i, j = i[(i > 0) | (j < n - 1)], j[(i > 0) | (j < n - 1)]
             delta = (
-                self.L[t[i], t[j]] + self.L[t[i + 1], t[j + 1]]
-                - self.L[t[i], t[i + 1]] - self.L[t[j], t[j + 1]]
-            )  # fmt: skip
+                self.L[t[i], t[j]]
+                + self.L[t[i + 1], t[j + 1]]
+                - self.L[t[i], t[i + 1]]
+                - self.L[t[j], t[j + 1]]
+            )
             for m in np.argsort(delta, kind="stable")[:5]:
                 if delta[m] >= -1e-6:
                     break
