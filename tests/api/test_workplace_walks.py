@@ -145,6 +145,8 @@ def test_walk_form_plans_a_walk_of_the_asked_length_with_its_route_page(client, 
         ({"ort": "Stockholm", "syfte": "picknick"}, "syfte", "Okänt syfte"),
         ({"ort": "Stockholm", "osm_fil": "../../etc/passwd"}, "osm_fil", "finns inte"),
         ({"ort": "Stockholm", "langd": "40"}, "langd", "km"),
+        ({"ort": "Stockholm", "langd": "600", "enhet": "min"}, "langd", "km"),
+        ({"ort": "Stockholm", "langd": "2", "enhet": "mil"}, "langd", "Välj km eller minuter"),
         ({"ort": "Ingenstans by", "osm_fil": STOCKHOLM_FILE}, "ort", "Ingenstans"),
     ],
 )
