@@ -257,6 +257,7 @@ def test_officer_plans_a_walk_and_records_findings_on_a_phone(server, browser, t
     phone.page.set_input_files("#photos", [_file("lampa.jpg", "image/jpeg", photo("JPEG"))])
     phone.page.click("#spara")
     phone.page.wait_for_selector("#svar:has-text('Fyndet är sparat')")
+    assert phone.page.inner_text("#antal-sparade") == "1"
     assert phone.page.locator("#fel-position").is_hidden()
     phone.check("04-fynd-sparat-400")
     # Finding 2, offline: a tap on the map, a PNG; queued, then sent when back online.
@@ -313,6 +314,10 @@ def test_officer_plans_a_walk_and_records_findings_on_a_phone(server, browser, t
     )
     assert served.format in ("JPEG", "PNG") and not dict(served.getexif())
 
+    seen = {url.split("?")[0].removeprefix(base) for o in (desk, phone) for url, _ in o.bodies}
+    wanted = {"/arbetsyta", "/arbetsyta/0180/vandringar/ny", f"/arbetsyta/vandring/{walk_id}",
+              f"/vandring/{walk_id}/fynd", "/arbetsyta/0180/fynd"}  # fmt: skip
+    assert wanted <= seen, wanted - seen
     for officer in (desk, phone):
         _assert_no_secrets(officer, secrets, walk["route"])
         assert not officer.errors and not officer.outside

@@ -145,6 +145,10 @@
 
   function saved(entry) {
     savedList.appendChild(item(entry.categoryLabel + ": " + entry.description + photoText(entry.photos.length), "ny"));
+    var count = document.getElementById("antal-sparade");
+    count.textContent = String(savedList.children.length);
+    L.circleMarker([parseFloat(entry.lat), parseFloat(entry.lon)], { radius: 7, color: "#a51d16", weight: 2, fillOpacity: 0.7 })
+      .bindTooltip(window.Vandring.label(entry.categoryLabel)).addTo(map);
   }
 
   var flushing = false;
