@@ -299,7 +299,7 @@ def fetch_events(municipality: str, timeout_s: float = 20.0) -> EventSet:
             url,
             params={"locationname": name},
             timeout=timeout_s,
-            headers={"User-Agent": "loftesplan (medborgarlöften; open source)"},
+            headers={"User-Agent": "loftesplan (medborgarloften; open source)"},
         )
         response.raise_for_status()
         records = response.json()

@@ -76,13 +76,21 @@ def configure(settings: Settings) -> Iterator[Callable[..., Settings]]:
 def local_services(configure: Callable[..., Settings]) -> Iterator[object]:
     """The local stand-in for Overpass, Nominatim and polisen.se, with settings pointing at it.
 
-    See :mod:`tests.local_services`; polisen.se answers from the shared archive.
+    See :mod:`tests.local_services`: polisen.se answers from the shared archive, Overpass
+    from the Stockholm extract, Nominatim with Lantmäteriet's municipality polygons.
     """
     from geodata import online
-    from tests.local_services import polisen_events, serve
+    from tests.local_services import (
+        nominatim_from_lantmateriet,
+        overpass_from_file,
+        polisen_events,
+        serve,
+    )
 
     with serve() as services:
         services.route("/api/events", polisen_events(POLISEN_ARCHIVE))
+        services.route("/api/interpreter", overpass_from_file(STOCKHOLM))
+        services.route("/search", nominatim_from_lantmateriet())
         configure(
             offline=False,
             overpass_url=f"{services.url}/api/interpreter",

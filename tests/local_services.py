@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 #: A handler gets the request and returns (status, content type, body).
@@ -169,3 +170,103 @@ def serve() -> Iterator[LocalServices]:
         yield services
     finally:
         services.stop()
+
+
+# --- Overpass and Nominatim from the shared real data -----------------------------------
+
+
+def _load_osm(path: Path) -> tuple[dict[int, tuple[float, float, dict[str, str]]], list[Any]]:
+    """Nodes (id -> lat, lon, tags) and ways (id, node ids, tags) of a real OSM extract."""
+    import osmium
+
+    nodes: dict[int, tuple[float, float, dict[str, str]]] = {}
+    ways: list[tuple[int, list[int], dict[str, str]]] = []
+    for obj in osmium.FileProcessor(str(path)):
+        if obj.is_node() and obj.location.valid():
+            nodes[obj.id] = (obj.location.lat, obj.location.lon, dict(obj.tags))
+        elif obj.is_way():
+            ways.append((obj.id, [n.ref for n in obj.nodes], dict(obj.tags)))
+    return nodes, ways
+
+
+def overpass_from_file(path: Path) -> Handler:
+    """Overpass's ``/api/interpreter``: what OSMnx asks for, answered from a real extract.
+
+    The polygon (``poly:'lat lon …'``) of the query selects ways with a node inside it; a
+    query naming ``highway`` gets the road ways and their nodes, any other query the tagged
+    nodes and ways whose keys it names. OSMnx applies its own filters afterwards.
+    """
+    import re
+
+    import shapely
+
+    nodes, ways = _load_osm(path)
+
+    def handler(request: Request) -> tuple[int, str, bytes]:
+        query = (request.form.get("data") or [""])[0]
+        polys = re.findall(r"""poly:['"]([^'"]+)['"]""", query)
+        if not polys:
+            return 400, "text/plain", b"no polygon"
+        numbers = [float(v) for v in polys[0].split()]
+        polygon = shapely.Polygon(list(zip(numbers[1::2], numbers[0::2], strict=True)))
+        keys = set(re.findall(r"""\[['"]?([a-z_:]+)""", query))
+        inside = {
+            nid for nid, (lat, lon, _) in nodes.items() if shapely.contains_xy(polygon, lon, lat)
+        }
+        roads = "highway" in keys
+
+        def wanted_way(tags: dict[str, str]) -> bool:
+            return "highway" in tags if roads else bool(keys & set(tags))
+
+        chosen_ways = [w for w in ways if any(n in inside for n in w[1]) and wanted_way(w[2])]
+        wanted = {n for w in chosen_ways for n in w[1] if n in nodes}
+        if not roads:
+            wanted |= {n for n in inside if keys & set(nodes[n][2])}
+        elements: list[dict[str, Any]] = [
+            {"type": "node", "id": n, "lat": nodes[n][0], "lon": nodes[n][1], "tags": nodes[n][2]}
+            for n in sorted(wanted)
+        ]
+        elements += [
+            {"type": "way", "id": wid, "nodes": [n for n in refs if n in nodes], "tags": tags}
+            for wid, refs, tags in chosen_ways
+        ]
+        return _json({"version": 0.6, "generator": "loftesplan test server", "elements": elements})
+
+    return handler
+
+
+def nominatim_from_lantmateriet() -> Handler:
+    """Nominatim's ``/search?q=<kommun>, Sverige``: the kommun's Lantmäteriet polygon."""
+    import shapely
+
+    from geodata import WGS84
+    from geodata.errors import UnknownMunicipalityError
+    from geodata.municipalities import find_municipality, municipality_boundary
+
+    def handler(request: Request) -> tuple[int, str, bytes]:
+        query = (request.query.get("q") or [""])[0]
+        try:
+            m = find_municipality(query.split(",")[0])
+        except UnknownMunicipalityError:
+            return _json([])
+        area = municipality_boundary(m, source="lantmateriet")
+        geometry = area.to_gdf().simplify(50).to_crs(WGS84).iloc[0]
+        west, south, east, north = geometry.bounds
+        centre = geometry.representative_point()
+        result = {
+            "place_id": int(m.code),
+            "licence": "test data from Lantmäteriet (CC0)",
+            "osm_type": "relation",
+            "osm_id": int(m.code),
+            "boundingbox": [str(south), str(north), str(west), str(east)],
+            "lat": str(centre.y),
+            "lon": str(centre.x),
+            "display_name": f"{m.label}, {m.county}, Sverige",
+            "class": "boundary",
+            "type": "administrative",
+            "importance": 0.6,
+            "geojson": shapely.geometry.mapping(geometry),
+        }
+        return _json([result])
+
+    return handler

@@ -52,8 +52,10 @@ def _retry_busy(response: Any, *_args: object, **_kwargs: object) -> Any:
         pause = pauses.pop(0)
         log.info("%s answered %s; retrying in %s s", response.url, response.status_code, pause)
         time.sleep(pause)
+        again = response.request.copy()
+        again.hooks = {"response": []}  # this loop is the only retry
         with requests.Session() as session:
-            response = session.send(response.request, timeout=get_settings().http_timeout_s)
+            response = session.send(again, timeout=get_settings().http_timeout_s)
     return response
 
 

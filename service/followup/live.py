@@ -52,7 +52,7 @@ def fetch_latest(timeout_s: float = 20.0) -> list[PoliceEvent]:
     if not reachable(url):
         return []
     response = httpx.get(
-        url, timeout=timeout_s, headers={"User-Agent": "loftesplan (medborgarlöften)"}
+        url, timeout=timeout_s, headers={"User-Agent": "loftesplan (medborgarloften)"}
     )
     response.raise_for_status()
     events, skipped = parse_api_events(response.json())
