@@ -29,5 +29,6 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(2) from None
         from service.followup.live import start_live_poll
 
-        start_live_poll(settings.polisen_poll_minutes)  # off when offline or set to 0
+        # off when offline or set to 0; proposes new notices to the active plans
+        start_live_poll(settings.polisen_poll_minutes, app.state.engine)
         uvicorn.run(app, host=host, port=port)

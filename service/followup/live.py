@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geodata.events import PoliceEvent
 from geodata.events import _event_from as event_from_record  # the one notice parser
@@ -22,6 +22,9 @@ from service.followup.record import (
     load_aggregate,
     write_aggregate,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -78,8 +81,27 @@ def poll_once(events: list[PoliceEvent] | None = None) -> int:
     return added
 
 
-def start_live_poll(minutes: float) -> threading.Event | None:
-    """Start the poll in a daemon thread; the returned event stops it. None when off/offline."""
+def propose_to_plans(engine: Engine, events: list[PoliceEvent]) -> dict[int, int]:
+    """Store polled notices for the active checkpoint plans, as their import button does.
+
+    Returns
+    -------
+    dict
+        Plan id -> open notice proposals (see :func:`service.store.workplace.match_polled_notices`).
+    """
+    from service.store.db import session_scope
+    from service.store.workplace import match_polled_notices
+
+    with session_scope(engine) as session:
+        return match_polled_notices(session, events)
+
+
+def start_live_poll(minutes: float, engine: Engine | None = None) -> threading.Event | None:
+    """Start the poll in a daemon thread; the returned event stops it. None when off/offline.
+
+    With the service's database ``engine``, each poll also proposes the new notices to the
+    active checkpoint plans of their municipality (:func:`propose_to_plans`).
+    """
     if minutes <= 0 or get_settings().offline:
         return None
     stop = threading.Event()
@@ -87,8 +109,12 @@ def start_live_poll(minutes: float) -> threading.Event | None:
     def run() -> None:
         while not stop.is_set():
             try:
-                added = poll_once()
+                fetched = fetch_latest()
+                added = poll_once(fetched)
                 log.info("polisen.se: %d nya notiser", added)
+                if engine is not None and fetched:
+                    proposals = propose_to_plans(engine, fetched)
+                    log.info("polisen.se: förslag per plan %s", proposals)
             except Exception as exc:  # a failed poll must never stop the service
                 log.warning("Polisens händelser kunde inte hämtas: %s", exc)
             stop.wait(minutes * 60)

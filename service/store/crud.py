@@ -5,9 +5,10 @@ Routers call these; they never build rows themselves.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from fastapi.encoders import jsonable_encoder
@@ -40,6 +41,8 @@ from service.usecases import CoverageRequest
 
 #: Activity kinds' Swedish labels looked up by the stored kind text.
 _KIND_LABEL: dict[str, str] = {str(kind): label for kind, label in KIND_LABELS_SV.items()}
+if TYPE_CHECKING:
+    from geodata.events import PoliceEvent
 
 
 class NotFoundError(LoftesplanError, LookupError):
@@ -216,19 +219,34 @@ def progress_of(
 
 
 def import_police_events(
-    session: Session, workspace: Workspace, archive: str | None = None, online: bool = False
+    session: Session,
+    workspace: Workspace,
+    archive: str | None = None,
+    online: bool = False,
+    events: Sequence[PoliceEvent] | None = None,
 ) -> dict[str, int]:
     """Store Polisen's ``Trafikkontroll`` notices as executed checkpoints, once each.
 
-    The notices are placed by :func:`service.followup.polisen.place_notices`, the one
-    conversion the CLI, the national aggregate and the live poll use too.
+    The notices are read from ``archive`` (or polisen.se when ``online``), or given as
+    ``events`` (the live poll's notices for the whole country: those of the workspace's
+    municipality are kept). They are placed by :func:`service.followup.polisen.place_notices`,
+    the one conversion the CLI, the national aggregate and the live poll use too.
     """
-    from geodata.events import load_events
+    from geodata.events import EventSet, in_municipality, load_events
+    from geodata.municipalities import find_municipality
     from service.followup.polisen import POLISEN_EVENT_KINDS, place_notices
 
-    loaded = load_events(
-        workspace.municipality_code, types=list(POLISEN_EVENT_KINDS), archive=archive, online=online
-    )
+    if events is None:
+        loaded = load_events(
+            workspace.municipality_code,
+            types=list(POLISEN_EVENT_KINDS),
+            archive=archive,
+            online=online,
+        )
+    else:
+        name = find_municipality(workspace.municipality_code).name
+        kept = [e for e in events if e.type in POLISEN_EVENT_KINDS and in_municipality(e, name)]
+        loaded = EventSet(kept, source="polisen.se (direkt)")
     known = set(
         session.exec(
             select(ExecutedActivity.external_id).where(

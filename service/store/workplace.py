@@ -7,7 +7,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shapely
 from sqlmodel import Session, col, select
@@ -20,16 +20,20 @@ from service.planning.field import (
     name_sites,
     propose_notice_matches,
 )
-from service.store.crud import NotFoundError, _local, plan_sites
+from service.store.crud import NotFoundError, _local, import_police_events, plan_sites
 from service.store.db import get_row
 from service.store.models import (
     CheckpointPlan,
     ExecutedActivity,
     PlanSite,
     ScheduledCheckpoint,
+    Workspace,
     utcnow,
 )
 from service.store.workplace_models import EventOutcome, NoticeMatch, PlanLayers, SiteLabel
+
+if TYPE_CHECKING:
+    from geodata.events import PoliceEvent
 
 
 def _text(value: Any) -> str | None:
@@ -173,7 +177,7 @@ def mark_event(
         outcome.executed_id = None
         session.add(outcome)
         session.flush()
-        if old is not None:
+        if old is not None and old.source == "plan":  # a confirmed notice stays a notice
             session.delete(old)
     outcome.actual_at = None
     if status == "done":
@@ -182,7 +186,14 @@ def mark_event(
             raise InvalidInputError("Tiden för en utförd kontroll kan inte ligga i framtiden.")
         site = get_row(session, PlanSite, event.site_id)
         label = session.get(SiteLabel, site.id)
-        executed = session.get(ExecutedActivity, outcome.executed_id or 0) or ExecutedActivity(
+        kept = session.get(ExecutedActivity, outcome.executed_id or 0)
+        if kept is not None and kept.source != "plan":  # a confirmed notice already counts
+            outcome.status, outcome.username, outcome.at = status, username, utcnow()
+            outcome.actual_at = kept.happened_at
+            session.add(outcome)
+            session.flush()
+            return outcome
+        executed = kept or ExecutedActivity(
             workspace_id=plan.workspace_id,
             source="plan",
             external_id=f"plan{plan.id}-event{event_id}",
@@ -339,16 +350,44 @@ def confirm_notice(
     day = _local(notice.happened_at).date()
     for event in field_events(session, plan.id):
         if event.site.number == site_number and event.start.date() == day:
-            if event.status == "planned":
-                session.add(
-                    EventOutcome(
-                        event_id=event.event_id,
-                        status="done",
-                        actual_at=notice.happened_at,
-                        executed_id=notice.id,
-                        username=username,
-                    )
-                )
+            outcome = session.get(EventOutcome, event.event_id)
+            if outcome is None:
+                outcome = EventOutcome(event_id=event.event_id, status="done")
+                outcome.actual_at, outcome.username = notice.happened_at, username
+            elif outcome.status != "done":
+                break  # cancelled or moved: the notice stands on its own
+            by_hand = session.get(ExecutedActivity, outcome.executed_id or 0)
+            outcome.executed_id = notice.id  # one executed activity per event: the notice
+            session.add(outcome)
+            session.flush()
+            if by_hand is not None and by_hand.source == "plan":
+                session.delete(by_hand)
             break
     session.flush()
     return match
+
+
+def match_polled_notices(session: Session, events: Sequence[PoliceEvent]) -> dict[int, int]:
+    """Store newly polled notices for every active checkpoint plan and propose matches.
+
+    The background poll's counterpart of the import button: for each municipality with a
+    finished plan that has a schedule, the notices of that municipality are stored (once
+    each, by :func:`service.store.crud.import_police_events`), so the plan page proposes
+    them to the planner like an import would.
+
+    Returns
+    -------
+    dict
+        Plan id -> number of open proposals after the poll.
+    """
+    scheduled = set(session.exec(select(ScheduledCheckpoint.plan_id).distinct()))
+    plans = [
+        p
+        for p in session.exec(select(CheckpointPlan).where(CheckpointPlan.status == "done"))
+        if p.id in scheduled
+    ]
+    for workspace_id in sorted({p.workspace_id for p in plans}):
+        workspace = session.get(Workspace, workspace_id)
+        if workspace is not None:
+            import_police_events(session, workspace, events=events)
+    return {p.id: len(notice_proposals(session, p)) for p in plans if p.id is not None}
