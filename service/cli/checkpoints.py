@@ -98,7 +98,10 @@ def register(app: typer.Typer) -> None:
         time_limit: float | None = typer.Option(
             None,
             "--time-limit",
-            help="Längsta tid för optimeringen i sekunder (standard 120 s med --exact).",
+            help=(
+                "Längsta tid för optimeringen i sekunder (standard 120 s med --exact; "
+                "täckningen får högst två tredjedelar, spridningen resten)."
+            ),
         ),
         seed: int = typer.Option(0, "--seed", help="Frö för likvärdiga val."),
         network: str = typer.Option(

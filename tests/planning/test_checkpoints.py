@@ -325,6 +325,26 @@ def test_heidelberg_spread_and_exact_sites_all_cover_road(heidelberg) -> None:
     assert (exact.sites["road_km_covered"] >= 1.0).all()
 
 
+def test_exact_spread_stage_keeps_the_optimum_and_spreads_at_least_as_well(heidelberg) -> None:
+    heuristic = plan_checkpoints(heidelberg, 8, 1000.0)
+    lines: list[str] = []
+    exact = plan_checkpoints(
+        heidelberg, 8, 1000.0, method="exact", time_limit=120, progress=lines.append
+    )
+    # Stage 1 alone, on the same model (default separation), solved to optimality here.
+    problem = CoverageProblem(
+        exact.coverage,
+        exact.weight,
+        exact.candidates["fixed"].to_numpy(),
+        neighbours=_neighbours(exact, default_min_separation(1000.0)),
+    )
+    optimum = MaximalCovering(problem, 8).solve("exact", bound_seconds=None)
+    assert exact.solution.objective == pytest.approx(optimum.objective, rel=1e-9)
+    assert exact.solution.objective >= heuristic.solution.objective - 1e-6
+    assert exact.solution.spread_cost <= heuristic.solution.spread_cost + 1e-6
+    assert any("tidsgränsen" not in line and "HiGHS klar" in line for line in lines)
+
+
 def test_cli_prints_every_figure_with_its_explanation(monkeypatch, capsys) -> None:
     code, out, err = _cli(
         monkeypatch, capsys, "--osm-file", str(OSLO), "--count", "20", "--radius-km", "3"

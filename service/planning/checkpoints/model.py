@@ -2,20 +2,16 @@
 
 :meth:`MaximalCovering.solve` chooses the sites: greedy on exact marginal gains, 1-swap local
 search and iterated local search (heuristic), or a HiGHS integer program on merged rows
-(exact); both end with :func:`~service.planning.checkpoints.spread.improve_spread` and
-:meth:`MaximalCovering.certify`.
+(exact). The heuristic ends with :func:`~service.planning.checkpoints.spread.improve_spread`,
+the exact mode with a second HiGHS model (:func:`~service.planning.checkpoints.exact.spread_stage`);
+both then run :meth:`MaximalCovering.certify`.
 """
 
 from __future__ import annotations
 
-import os
-import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,12 +23,16 @@ from service.planning.checkpoints.bound import (
     Certificate,
     lagrangian_bound,
 )
+from service.planning.checkpoints.exact import (
+    STAGE1_SHARE,
+    Watch,
+    highs_start,
+    km,
+    quiet_stdout,
+    spread_stage,
+)
 from service.planning.checkpoints.search import _State
 from service.planning.checkpoints.spread import improve_spread, spread_cost
-from service.render.format import number
-
-#: Seconds between progress lines of the exact mode.
-PROGRESS_EVERY_S = 10.0
 
 # --------------------------------------------------------------------------- the model
 
@@ -295,28 +295,32 @@ class MaximalCovering:
         progress: Callable[[str], None] | None = None,
         rng: np.random.Generator | None = None,
     ) -> Solution:
-        """HiGHS on the merged rows, started from the heuristic's plan, then the spread stage.
+        """The lexicographic model in two HiGHS stages (:mod:`~service.planning.checkpoints.exact`).
 
-        The first stage (covered demand) is solved by branch and bound within ``time_limit``
-        seconds; the second (spread) keeps that coverage and runs the same move search as the
-        heuristic, starting from HiGHS's plan.
+        Stage 1 (covered demand) runs branch and bound on the merged rows from the heuristic's
+        plan, within :data:`~service.planning.checkpoints.exact.STAGE1_SHARE` of
+        ``time_limit``; stage 2 keeps that coverage and minimises the capped distance sum
+        (p-median) within the rest of it. Without distances only stage 1 runs.
         """
         import highspy
 
         rng = rng if rng is not None else np.random.default_rng(0)
-        start_plan = self._heuristic(rng, None).selected
+        clock0 = time.perf_counter()
+        heuristic = self._heuristic(rng, None)
+        start_plan = heuristic.selected
+        limit1 = None if time_limit is None else time_limit * STAGE1_SHARE
 
         p = self.problem
         n = p.n_candidates
         rows, weights = self.aggregated_rows()
         m = rows.shape[0]
-        with _quiet_stdout():
+        with quiet_stdout():
             h = highspy.Highs()
         h.setOptionValue("output_flag", False)
         h.setOptionValue("mip_rel_gap", 1e-6)
         h.setOptionValue("random_seed", 0)
-        if time_limit is not None:
-            h.setOptionValue("time_limit", float(time_limit))
+        if limit1 is not None:
+            h.setOptionValue("time_limit", float(limit1))
         inf = highspy.kHighsInf
         # Columns: x (n binaries) then y (m continuous in [0, 1]); maximise sum W y.
         lower_x = p.fixed.astype(float)
@@ -373,11 +377,11 @@ class MaximalCovering:
         start[start_plan] = 1.0
         hit = np.asarray(rows[:, start_plan].sum(axis=1)).ravel() > 0
         start[n:] = hit
-        h.setSolution(_highs_start(highspy, start))
+        h.setSolution(highs_start(highspy, start))
         clock = time.perf_counter()
-        with _Watch(progress, time_limit, p.objective(start_plan)) as watch:
+        with Watch(progress, limit1, p.objective(start_plan)) as watch:
             h.cbMipInterrupt.subscribe(watch.seen)
-            with _quiet_stdout():
+            with quiet_stdout():
                 h.run()
         status = h.getModelStatus()
         if status == highspy.HighsModelStatus.kInfeasible:
@@ -390,90 +394,30 @@ class MaximalCovering:
             raise InfeasibleError("HiGHS hittade ingen lösning inom tidsgränsen.")
         selected = np.flatnonzero(sol[:n] > 0.5)
         bound = float(h.getInfo().mip_dual_bound)
+        proven = status == highspy.HighsModelStatus.kOptimal
+        covered = p.objective(selected)
         if progress is not None:
             progress(
                 f"HiGHS klar efter {time.perf_counter() - clock:.0f} s: bästa plan "
-                f"{_km(p.objective(selected))}, övre gräns {_km(bound)}."
+                f"{km(covered)}, övre gräns {km(bound)}"
+                + ("." if proven else " (tidsgränsen nåddes; steg 2 behåller denna täckning).")
             )
-        state = _State(self, p.weight.astype(float), reach)
-        for c in selected:
-            state.add(int(c))
-        cost, moves = self._spread(state, rng, None)
-        selected = np.flatnonzero(state.chosen)
+        cost, moves = None, 0
+        if p.distance is not None and p.radius is not None:
+            # Start stage 2 from the better-spread of the two plans that keep the coverage.
+            tol = 1e-9 * max(float(p.weight.sum()), 1.0)
+            plans = [selected] + ([start_plan] if p.objective(start_plan) >= covered - tol else [])
+            costs = [spread_cost(p.distance, p.weight, plan, p.radius) for plan in plans]
+            best = plans[int(np.argmin(costs))]
+            left = None if time_limit is None else time_limit - (time.perf_counter() - clock0)
+            found, _ = spread_stage(
+                h.getModel(), p, covered - tol, rows, weights, best, left, progress,
+            )  # fmt: skip
+            selected = best
+            if found is not None and p.objective(found) >= covered - tol:
+                selected = found
+            cost = spread_cost(p.distance, p.weight, selected, p.radius)
+            moves = len(np.setdiff1d(selected, plans[0]))
         return Solution(
             selected, p.objective(selected), "exact", bound, unreachable, None, cost, moves
         )
-
-
-def _highs_start(highspy: Any, values: np.ndarray) -> Any:
-    """A HiGHS solution object holding ``values`` as the starting column values."""
-    sol = highspy.HighsSolution()
-    sol.col_value = list(map(float, values))
-    sol.value_valid = True
-    return sol
-
-
-def _km(value: float) -> str:
-    """Weighted metres as Swedish kilometres, a dash when HiGHS has no value yet."""
-    return number(value / 1000.0, 1) if np.isfinite(value) else "–"
-
-
-class _Watch:
-    """Reports HiGHS's incumbent, bound and time to ``progress`` every ``every`` seconds.
-
-    HiGHS calls :meth:`seen` during branch and bound; a timer thread reports the last values
-    seen, so progress also shows while HiGHS is still in presolve or the root LP.
-    """
-
-    def __init__(
-        self, progress: Callable[[str], None] | None, limit: float | None, start_value: float
-    ) -> None:
-        self.progress, self.limit = progress, limit
-        self.primal, self.dual = start_value, float("inf")
-        self.clock = time.perf_counter()
-        self.done = threading.Event()
-        self.thread: threading.Thread | None = None
-
-    def seen(self, event: Any) -> None:
-        out = event.data_out
-        self.primal = max(self.primal, float(out.mip_primal_bound))
-        self.dual = float(out.mip_dual_bound)
-
-    def _run(self, every: float) -> None:
-        while not self.done.wait(every):
-            if self.progress is None:
-                return
-            now = time.perf_counter() - self.clock
-            limit = f" av {self.limit:.0f} s" if self.limit else ""
-            self.progress(
-                f"HiGHS {now:.0f} s{limit}: bästa plan {_km(self.primal)}, övre gräns "
-                f"{_km(self.dual)}."
-            )
-
-    def __enter__(self) -> _Watch:
-        if self.progress is not None:
-            self.thread = threading.Thread(target=self._run, args=(PROGRESS_EVERY_S,), daemon=True)
-            self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.done.set()
-        if self.thread is not None:
-            self.thread.join()
-
-
-@contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    """Send what C++ libraries print to stdout (HiGHS's banner) to stderr instead.
-
-    ``--json`` writes the plan to stdout, which must hold nothing else.
-    """
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
