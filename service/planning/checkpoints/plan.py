@@ -67,6 +67,8 @@ class CheckpointPlan:
     settlements: gpd.GeoDataFrame | None = None
     area: Area | None = None
     risk: RiskDemand | None = None
+    #: The minimum distance between sites the plan keeps (m); 0 when none.
+    min_separation: float = 0.0
 
     @property
     def covered(self) -> np.ndarray:
@@ -195,11 +197,9 @@ def plan_checkpoints(
 
     t2 = time.perf_counter()
     weight = demand_weights(network, pieces, weighting, settlements, risk)
+    defaulted = min_separation is None
     if min_separation is None:
         min_separation = default_min_separation(radius, mode) if objective == "spread" else 0.0
-    neighbours = None
-    if min_separation > 0:
-        neighbours = separation_pairs(cands.geometry.to_numpy(), float(min_separation))
     reaches = None
     req = None
     if settlements is not None and len(settlements) and population_threshold is not None:
@@ -209,18 +209,23 @@ def plan_checkpoints(
             reaches = (coverage.astype(np.float64) @ member) > 0
             reaches = sparse.csr_array(reaches)
     xy = shapely.get_coordinates(cands.geometry.to_numpy())
-    problem = CoverageProblem(
-        coverage,
-        weight,
-        cands["fixed"].to_numpy(bool),
-        neighbours,
-        reaches,
-        distance if objective == "spread" else None,
-        radius,
-        xy,
-    )
-    solution = MaximalCovering(problem, k).solve(
-        method, seed=seed, time_limit=time_limit, bound_seconds=bound_seconds, progress=progress
+    solution, min_separation = _solve_keeping_separation(
+        CoverageProblem(
+            coverage,
+            weight,
+            cands["fixed"].to_numpy(bool),
+            None,
+            reaches,
+            distance if objective == "spread" else None,
+            radius,
+            xy,
+        ),
+        k,
+        cands.geometry.to_numpy(),
+        min_separation,
+        default_min_separation(radius, mode) if defaulted else None,
+        {"method": method, "seed": seed, "time_limit": time_limit, "bound_seconds": bound_seconds},
+        progress,
     )
     timings["optimise"] = time.perf_counter() - t2
 
@@ -244,7 +249,44 @@ def plan_checkpoints(
         settlements,
         area,
         risk,
+        min_separation,
     )
+
+
+def _solve_keeping_separation(
+    problem: CoverageProblem,
+    k: int,
+    points: np.ndarray,
+    min_separation: float,
+    default_rule: float | None,
+    solve_options: dict[str, Any],
+    progress: Callable[[str], None] | None,
+) -> tuple[Solution, float]:
+    """Solve with ``min_separation`` between sites; relax it only when it was the default.
+
+    A default the planner did not ask for must never make a feasible plan infeasible: when
+    the sites do not fit, the separation is halved until they do (below a tenth of the
+    ``default_rule``: none). A separation the planner set stays, and its error is raised.
+    """
+    while True:
+        problem.neighbours = (
+            separation_pairs(points, float(min_separation)) if min_separation > 0 else None
+        )
+        try:
+            solution = MaximalCovering(problem, k).solve(progress=progress, **solve_options)
+        except InfeasibleError:
+            if default_rule is None or min_separation <= 0:
+                raise
+            half = min_separation / 2.0
+            min_separation = half if half >= default_rule / 10.0 else 0.0
+            if progress is not None:
+                km = f"{min_separation / 1000.0:.2f}".replace(".", ",")
+                progress(
+                    f"Standardavståndet mellan platser räcker inte för {k} kontroller; "
+                    f"minskat till {km} km"
+                )
+        else:
+            return solution, float(min_separation)
 
 
 #: Settlements at or above this population must be reached by a site where feasible.
