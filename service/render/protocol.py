@@ -15,6 +15,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from geodata.errors import DataUnavailableError
 from geodata.network import WALK_SPEED_KMH
 from service.planning.walks.directions import round_m
 from service.planning.walks.presets import get_purpose
@@ -81,7 +82,21 @@ def render_protocol(route: Any, title: str | None = None, *, with_map: bool = Tr
 
 def render_protocol_pdf(route: Any, title: str | None = None) -> bytes:
     """The protocol as PDF bytes (WeasyPrint; no browser)."""
-    from weasyprint import HTML
+    return html_to_pdf(render_protocol(route, title))
 
-    html = render_protocol(route, title)
-    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+
+def html_to_pdf(html: str) -> bytes:
+    """A4 PDF of a rendered protocol page.
+
+    WeasyPrint lays the same HTML out without a browser; it needs Debian's Pango, so a
+    machine without it gets a clear Swedish message instead of an OSError.
+    """
+    try:
+        from weasyprint import HTML
+    except OSError as exc:  # Pango's shared libraries are missing
+        raise DataUnavailableError(
+            "PDF kan inte skapas på den här datorn (biblioteket Pango saknas); "
+            "skriv ut HTML-protokollet i stället."
+        ) from exc
+    pdf: bytes = HTML(string=html, base_url=str(TEMPLATES)).write_pdf()
+    return pdf

@@ -145,10 +145,10 @@ def walk_protocol(walk_id: int, session: SessionDep, _access: FollowUpRead) -> s
 @router.get("/api/walks/{walk_id}/protokoll.pdf")
 def walk_protocol_pdf(walk_id: int, session: SessionDep, _access: FollowUpRead) -> Response:
     """The protocol as PDF (WeasyPrint, no browser)."""
-    from weasyprint import HTML
+    from service.render.protocol import html_to_pdf
 
     html = get_or_404(session, WalkRow, walk_id, "Vandring").protocol_html
-    return Response(HTML(string=html).write_pdf(), media_type="application/pdf")
+    return Response(html_to_pdf(html), media_type="application/pdf")
 
 
 @router.get("/api/walks/{walk_id}/karta", response_class=HTMLResponse)
