@@ -135,7 +135,25 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
         session.flush()
         _step(plan_id, 3)
         store_site_labels(session, rows, list(sites["ref"]), list(sites["name"]))
-        store_road_layers(session, plan_id, covered, uncovered)
+        candidates = result.candidates.to_crs(WGS84)
+        store_road_layers(
+            session,
+            plan_id,
+            covered,
+            uncovered,
+            [
+                [
+                    round(float(c.geometry.x), 6),
+                    round(float(c.geometry.y), 6),
+                    " ".join(
+                        str(v)
+                        for v in (getattr(c, "ref", None), getattr(c, "name", None))
+                        if isinstance(v, str)
+                    ),
+                ]
+                for c in candidates.itertuples()
+            ],
+        )
         plan = get_row(session, CheckpointPlan, plan_id)
         plan.metrics = {
             **planned.metrics.to_json(),

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import shapely
 from sqlmodel import Session, col, select
 
@@ -62,15 +63,69 @@ def store_site_labels(
         session.add(SiteLabel(site_id=site.id, road_ref=ref, road_name=name, settlement=town))
 
 
-def store_road_layers(session: Session, plan_id: int, covered: Any, uncovered: Any) -> None:
-    """Keep the covered and uncovered roads (shapely, WGS 84) for GeoPackage and field pack."""
+def store_road_layers(
+    session: Session,
+    plan_id: int,
+    covered: Any,
+    uncovered: Any,
+    candidates: list[list[Any]] | None = None,
+) -> None:
+    """Keep the covered and uncovered roads (shapely, WGS 84) for GeoPackage and field pack.
+
+    ``candidates`` (``[lon, lat, road]`` each) are the sites the planner could choose from,
+    offered on the plan page when the planner adds a site.
+    """
     session.add(
         PlanLayers(
             plan_id=plan_id,
             covered=json.loads(shapely.to_geojson(covered)),
             uncovered=json.loads(shapely.to_geojson(uncovered)),
+            candidates=candidates,
         )
     )
+
+
+def nearest_candidates(
+    session: Session, plan_id: int, lat: float, lon: float, n: int = 10
+) -> list[dict[str, Any]]:
+    """The plan's ``n`` candidate sites nearest to a point, nearest first.
+
+    Each is ``{"index", "lat", "lon", "road", "metres"}``; ``index`` names it in
+    :func:`candidate_point`. Empty for plans stored before candidates were kept.
+    """
+    row = session.get(PlanLayers, plan_id)
+    if row is None or not row.candidates:
+        return []
+    points = np.asarray([c[:2] for c in row.candidates], dtype=float)
+    dlat = np.radians(points[:, 1] - lat)
+    dlon = np.radians(points[:, 0] - lon) * np.cos(np.radians(lat))
+    metres = 6_371_000.0 * np.hypot(dlat, dlon)
+    order = np.argsort(metres, kind="stable")[:n]
+    return [
+        {
+            "index": int(i),
+            "lon": float(points[i, 0]),
+            "lat": float(points[i, 1]),
+            "road": str(row.candidates[i][2] or ""),
+            "metres": float(metres[i]),
+        }
+        for i in order
+    ]
+
+
+def candidate_point(session: Session, plan_id: int, index: int) -> tuple[float, float]:
+    """``(lon, lat)`` of candidate ``index`` of the plan.
+
+    Raises
+    ------
+    InvalidInputError
+        If the plan has no such candidate.
+    """
+    row = session.get(PlanLayers, plan_id)
+    if row is None or not row.candidates or not 0 <= index < len(row.candidates):
+        raise InvalidInputError("Den valda kandidaten finns inte i planen.")
+    lon, lat = row.candidates[index][:2]
+    return float(lon), float(lat)
 
 
 def stored_road_layers(session: Session, plan_id: int) -> tuple[Any, Any] | None:

@@ -30,6 +30,8 @@ class PlanLayers(SQLModel, table=True):
     plan_id: int = Field(foreign_key="checkpointplan.id", primary_key=True, ondelete="CASCADE")
     covered: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     uncovered: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
+    #: The planner's candidate sites, ``[lon, lat, road]`` each (None for older plans).
+    candidates: list[Any] | None = Field(default=None, sa_column=Column(JSON))
 
 
 class EventOutcome(SQLModel, table=True):

@@ -166,3 +166,47 @@ def test_field_pack_is_a4_with_numbered_map_and_timetable(client, plan, planner)
 def test_exports_need_a_planner(client, plan):
     for suffix in ("schedule.ics", "schedule.csv", "sites.gpx", "plan.gpkg", "faltparm"):
         assert client.get(f"/api/plans/{plan['id']}/{suffix}").status_code == 401
+
+
+def test_a_candidate_near_a_clicked_point_can_be_added(client, plan, planner):
+    from sqlmodel import Session
+
+    from service.store.models import CheckpointPlan
+    from service.store.workplace import field_sites
+    from service.store.workplace_models import PlanLayers
+
+    with Session(client.app.state.engine) as session:
+        sites = field_sites(session, plan["id"])
+        stored = session.get(PlanLayers, plan["id"]).candidates
+    # The stored candidates are the planner's: more than the sites, every site among them.
+    assert len(stored) > 3 * len(sites)
+    for s in sites:
+        assert min(_km(s.lat, s.lon, lat, lon) for lon, lat, _ in stored) < 0.005
+    # A point clicked 300 m north of site 1: the page lists the ten nearest candidates.
+    lat, lon = sites[0].lat + 0.0027, sites[0].lon
+    url = f"/arbetsyta/plan/{plan['id']}"
+    r = client.get(url, params={"add_lat": f"{lat:.5f}", "add_lon": f"{lon:.5f}"}, headers=planner)
+    assert r.status_code == 200
+    options = re.findall(
+        r'<option value="(\d+)">[^<]*– ([\d\u00a0 ]+) m bort \(([\d,]+), ([\d,]+)\)</option>',
+        r.text,
+    )
+    assert len(options) == 10
+    metres = [int(re.sub(r"\D", "", m)) for _, m, _, _ in options]
+    assert metres == sorted(metres)
+    nearest = min(_km(lat, lon, c_lat, c_lon) for c_lon, c_lat, _ in stored)
+    assert abs(metres[0] - 1000 * nearest) <= 1
+    assert "Visa närmaste kandidater" in client.get(url, headers=planner).text
+    # Picking the second one fixes exactly that candidate in the new version.
+    index = int(options[1][0])
+    r = client.post(
+        f"{url}/omplanera", data={"add_candidate": str(index)}, headers=planner,
+        follow_redirects=False,
+    )  # fmt: skip
+    assert r.status_code == 303
+    new_id = int(r.headers["location"].rsplit("/", 1)[1])
+    with Session(client.app.state.engine) as session:
+        fixed = session.get(CheckpointPlan, new_id).params["fixed_points"]
+    assert fixed == [stored[index][:2]]
+    r = client.post(f"{url}/omplanera", data={"add_candidate": "999999"}, headers=planner)
+    assert r.status_code == 200 and "Den valda kandidaten finns inte i planen." in r.text

@@ -26,9 +26,11 @@ from service.store.db import audit
 from service.store.jobs import JOB_STEPS, PLAN_STEPS
 from service.store.models import ActivityRow, CheckpointPlan, PromiseRow
 from service.store.workplace import (
+    candidate_point,
     field_events,
     field_sites,
     mark_event,
+    nearest_candidates,
     notice_proposals,
     plan_version_params,
 )
@@ -271,6 +273,11 @@ def plan_page(
     """Progress while the job runs; then the numbered sites, figures, exports and schedule."""
     plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
     context = _plan_context(session, plan, access) | {"errors": {}}
+    lat = _coordinate(request.query_params.get("add_lat", ""))
+    lon = _coordinate(request.query_params.get("add_lon", ""))
+    if lat is not None and lon is not None and plan.status == "done":  # "Visa kandidater"
+        near = nearest_candidates(session, plan_id, lat, lon)
+        context |= {"near": (lat, lon), "candidates": near}
     return page(request, session, access.user, "plan.html", context)
 
 
@@ -396,7 +403,13 @@ async def reoptimise(
     errors: dict[str, str] = {}
     added: list[tuple[float, float]] = []
     lat_text, lon_text = str(form.get("add_lat", "")), str(form.get("add_lon", ""))
-    if lat_text.strip() or lon_text.strip():
+    choice = str(form.get("add_candidate", "")).strip()
+    if choice:
+        try:
+            added.append(candidate_point(session, plan_id, int(choice) if choice.isdigit() else -1))
+        except LoftesplanError as exc:
+            errors["add"] = str(exc)
+    elif lat_text.strip() or lon_text.strip():
         lat, lon = _coordinate(lat_text), _coordinate(lon_text)
         if lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180):
             errors["add"] = "Ange latitud och longitud i grader, t.ex. 59,91 och 10,75."
