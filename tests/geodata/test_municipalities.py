@@ -317,7 +317,7 @@ def test_osm_boundary_is_used_online_and_checked(
 ) -> None:
     import osmnx as ox
 
-    import geodata.municipalities as mod
+    import geodata.municipalities.boundaries as mod
 
     monkeypatch.setattr(mod, "_osm_boundary_cache", {})
     monkeypatch.setattr(mod, "_osm_unreachable_until", 0.0)
@@ -354,7 +354,7 @@ def test_osm_settlements_when_no_lantmateriet_file(
 ) -> None:
     import osmnx as ox
 
-    import geodata.municipalities as mod
+    import geodata.municipalities.boundaries as mod
 
     monkeypatch.setattr(mod, "_osm_unreachable_until", 0.0)
     _use_lantmateriet_dir(configure, tmp_path, tmp_path)
