@@ -1,0 +1,87 @@
+"""Plan jobs on the real server: SIGKILL mid-run then restart, and six parallel Porto plans."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.api.test_robustness import Server
+from tests.conftest import SHARED
+
+pytestmark = pytest.mark.slow
+
+PORTO = {
+    "count": 6,
+    "radius_km": 1.5,
+    "osm_file": "geodata/osm/porto-2015.osm.pbf",
+    "whole_file": True,
+}
+
+
+@pytest.fixture
+def server(tmp_path, monkeypatch) -> Iterator[Server]:
+    monkeypatch.setenv("LOFTESPLAN_SHARED_DIR", str(SHARED))
+    running = Server(tmp_path / "loftesplan.db", tmp_path)
+    running.start()
+    yield running
+    running.stop()
+
+
+def _status(client: httpx.Client, plan_id: int) -> dict:
+    answer = client.get(f"/api/plans/{plan_id}")
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _wait(client: httpx.Client, plan_id: int, until: set[str], limit_s: float) -> dict:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        plan = _status(client, plan_id)
+        if plan["status"] in until:
+            return plan
+        time.sleep(0.2)
+    raise AssertionError(f"plan {plan_id} still {plan['status']} after {limit_s} s")
+
+
+def test_a_job_killed_mid_run_reads_failed_after_restart_and_can_be_retried(server):
+    with server.client() as client:
+        plan_id = client.post("/api/workspaces/2321/plans", json=PORTO).json()["id"]
+        _wait(client, plan_id, {"running"}, 60)
+        time.sleep(1.0)  # well inside the network load / search
+        assert _status(client, plan_id)["status"] == "running"
+    server.kill()
+    server.start()  # returns when /health answers; the app fails dead jobs while it starts
+    up = time.monotonic()
+    with server.client() as client:
+        plan = _status(client, plan_id)
+        assert time.monotonic() - up < 10
+        assert plan["status"] == "failed"
+        assert "avbröts när tjänsten stoppades" in plan["error"]
+        retried = client.post(f"/api/plans/{plan_id}/retry")
+        assert retried.status_code == 202, retried.text
+        again = client.post(f"/api/plans/{plan_id}/retry")
+        assert again.status_code == 409  # already queued or running
+        done = _wait(client, plan_id, {"done", "failed"}, 600)
+        assert done["status"] == "done", done["error"]
+        assert len(done["sites"]) == PORTO["count"] and done["error"] is None
+
+
+def test_six_concurrent_porto_plans_all_succeed_two_at_a_time(server):
+    with server.client() as client:
+        ids = [client.post("/api/workspaces/2321/plans", json=PORTO).json()["id"] for _ in range(6)]
+        most_running = 0
+        deadline = time.monotonic() + 1500  # three rounds of two; a loaded CI machine is slow
+        while time.monotonic() < deadline:
+            states = [_status(client, i)["status"] for i in ids]
+            most_running = max(most_running, states.count("running"))
+            if all(s in ("done", "failed") for s in states):
+                break
+            time.sleep(0.3)
+        plans = [_status(client, i) for i in ids]
+    assert [p["status"] for p in plans] == ["done"] * 6, [p["error"] for p in plans]
+    assert most_running <= 2  # Settings.max_plan_jobs, the rest queued
+    leftovers = list((server.workdir / "cache").rglob("*.tmp"))
+    assert not leftovers, leftovers
