@@ -76,6 +76,11 @@ class InputModel(BaseModel):
     model_config = ConfigDict(allow_inf_nan=False)
 
 
+def file_response(media_type: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for a route whose success is a file of ``media_type``."""
+    return {200: {"description": "Fil", "content": {media_type: {}}}}
+
+
 def check_date_range(value: date, field: str) -> None:
     """Refuse a date outside :data:`EARLIEST_DATE`..:data:`LATEST_DATE` (Swedish message)."""
     if not EARLIEST_DATE <= value <= LATEST_DATE:

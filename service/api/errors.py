@@ -49,7 +49,13 @@ _DESCRIPTIONS = {
 
 #: Documented on every operation.
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorOut, "description": text} for code, text in _DESCRIPTIONS.items()
+    code: {
+        "model": ErrorOut,
+        "description": text,
+        # Errors are JSON on every route, also on those whose success is an HTML page.
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+    }
+    for code, text in _DESCRIPTIONS.items()
 }
 
 

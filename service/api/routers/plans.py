@@ -20,6 +20,7 @@ from service.api.deps import (
     SessionDep,
     SettingsDep,
     check_date_range,
+    file_response,
 )
 from service.planning.field import STATUS_SV
 from service.planning.schedule import Campaign, SchedulePolicy
@@ -340,7 +341,7 @@ def _attribution(plan: CheckpointPlan) -> str:
     return f"{source}, data {date}" if source and date else source
 
 
-@router.get("/api/plans/{plan_id}/schedule.ics")
+@router.get("/api/plans/{plan_id}/schedule.ics", responses=file_response("text/calendar"))
 def schedule_ics_file(plan_id: int, session: SessionDep, _access: SecretAccess) -> Response:
     """The schedule for calendars (iCalendar, Europe/Stockholm, place and GEO per event)."""
     plan = _done_plan(session, plan_id)
@@ -348,7 +349,7 @@ def schedule_ics_file(plan_id: int, session: SessionDep, _access: SecretAccess) 
     return _download(ics, "text/calendar; charset=utf-8", f"kontrollplan-{plan_id}.ics")
 
 
-@router.get("/api/plans/{plan_id}/schedule.csv")
+@router.get("/api/plans/{plan_id}/schedule.csv", responses=file_response("text/csv"))
 def schedule_csv_file(plan_id: int, session: SessionDep, _access: SecretAccess) -> Response:
     """The schedule for Excel (UTF-8 with BOM, semicolons, Swedish headers)."""
     _done_plan(session, plan_id)
@@ -359,7 +360,7 @@ def schedule_csv_file(plan_id: int, session: SessionDep, _access: SecretAccess) 
     )
 
 
-@router.get("/api/plans/{plan_id}/sites.gpx")
+@router.get("/api/plans/{plan_id}/sites.gpx", responses=file_response("application/gpx+xml"))
 def sites_gpx_file(plan_id: int, session: SessionDep, _access: SecretAccess) -> Response:
     """The numbered sites as GPX waypoints for GPS apps."""
     plan = _done_plan(session, plan_id)
@@ -367,7 +368,9 @@ def sites_gpx_file(plan_id: int, session: SessionDep, _access: SecretAccess) -> 
     return _download(gpx, "application/gpx+xml", f"kontrollplan-{plan_id}.gpx")
 
 
-@router.get("/api/plans/{plan_id}/plan.gpkg")
+@router.get(
+    "/api/plans/{plan_id}/plan.gpkg", responses=file_response("application/geopackage+sqlite3")
+)
 def plan_gpkg_file(plan_id: int, session: SessionDep, _access: SecretAccess) -> Response:
     """Sites and roads within/beyond reach as a GeoPackage for QGIS."""
     _done_plan(session, plan_id)

@@ -16,6 +16,7 @@ from service.api.deps import (
     InputModel,
     SessionDep,
     SettingsDep,
+    file_response,
 )
 from service.followup.findings import check_near_route
 from service.planning.walks import WalkRoute
@@ -129,7 +130,7 @@ def walk_geojson(walk_id: int, session: SessionDep, _access: FollowUpRead) -> di
     return get_or_404(session, WalkRow, walk_id, "Vandring").geojson
 
 
-@router.get("/api/walks/{walk_id}/walk.gpx")
+@router.get("/api/walks/{walk_id}/walk.gpx", responses=file_response("application/gpx+xml"))
 def walk_gpx(walk_id: int, session: SessionDep, _access: FollowUpRead) -> Response:
     """Track and waypoints for GPS apps."""
     gpx = get_or_404(session, WalkRow, walk_id, "Vandring").gpx
@@ -142,7 +143,7 @@ def walk_protocol(walk_id: int, session: SessionDep, _access: FollowUpRead) -> s
     return get_or_404(session, WalkRow, walk_id, "Vandring").protocol_html
 
 
-@router.get("/api/walks/{walk_id}/protokoll.pdf")
+@router.get("/api/walks/{walk_id}/protokoll.pdf", responses=file_response("application/pdf"))
 def walk_protocol_pdf(walk_id: int, session: SessionDep, _access: FollowUpRead) -> Response:
     """The protocol as PDF (WeasyPrint, no browser)."""
     from service.render.protocol import html_to_pdf
@@ -208,7 +209,7 @@ def list_findings(walk_id: int, session: SessionDep, _access: FollowUpRead) -> l
     return [f.model_dump(mode="json") for f in findings_of(session, walk_id)]
 
 
-@router.get("/api/walks/{walk_id}/findings.csv")
+@router.get("/api/walks/{walk_id}/findings.csv", responses=file_response("text/csv"))
 def findings_csv(walk_id: int, session: SessionDep, _access: FollowUpRead) -> Response:
     """Findings as CSV."""
     get_or_404(session, WalkRow, walk_id, "Vandring")
