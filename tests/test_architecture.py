@@ -10,7 +10,6 @@ import ast
 from pathlib import Path
 
 import networkx as nx
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("geodata", "service")
@@ -115,11 +114,6 @@ def test_no_import_cycles() -> None:
     assert not cycles, f"importcykler: {cycles}"
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 10: the owners of checkpoints, walks, rounds, promises, places, "
-    "municipalities and registers split their modules; remove this mark when they have",
-)
 def test_no_module_over_the_size_limit() -> None:
     sizes = {
         name: len(path.read_text(encoding="utf-8").splitlines())
