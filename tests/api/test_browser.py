@@ -201,8 +201,9 @@ def test_planner_signs_in_and_sees_map_and_schedule(server, browser, tmp_path):
     page.fill("input[name=password]", "hemligt-lösen")
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
-    assert page.url.endswith("/planering/1")
-    assert page.locator("table").nth(1).locator("tbody tr").count() == 30
+    assert page.url.endswith("/arbetsyta/plan/1")  # the old address leads to the workplace
+    assert page.locator("table.sites tbody tr").count() == 15
+    assert page.locator("table.schedule tbody tr").count() == 30
     frame = page.frame_locator("iframe.map")
     frame.locator(".leaflet-container").wait_for()
     # Roads and sites are drawn on a canvas (many features); count Leaflet's layers instead.

@@ -149,8 +149,12 @@ def test_planner_answers_are_no_store_and_docs_load_only_local_assets(app, polis
     client = TestClient(app)
     for path in (f"/api/plans/{plan_id}", f"/api/plans/{plan_id}/schedule", "/api/workspaces"):
         assert client.get(path, headers=polis).headers["cache-control"] == "no-store"
-    page = client.get(f"/planering/{plan_id}", headers=polis)
+    moved = client.get(f"/planering/{plan_id}", headers=polis, follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"] == f"/arbetsyta/plan/{plan_id}"
+    assert moved.headers["cache-control"] == "no-store"
+    page = client.get(moved.headers["location"], headers=polis)
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
+    assert "Hemlig planering" in page.text
     for path in ("/docs", "/redoc"):
         html = client.get(path).text
         assert "cdn" not in html and "https://" not in html and "http://" not in html

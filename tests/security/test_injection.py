@@ -198,7 +198,8 @@ def _pages(ids: dict[str, int]) -> dict[str, bool]:
         "/kommun/2321/karta": False,
         f"/kommun/2321/uppfoljning/{promise}": True,
         "/kommun/0180": False,
-        f"/planering/{plan}": True,
+        f"/planering/{plan}": True,  # the old address: redirected to the workplace page
+        f"/arbetsyta/plan/{plan}": True,
         f"/api/plans/{plan}/karta": True,
         f"/api/plans/{plan}/faltparm": True,
         f"/api/walks/{walk}/karta": True,

@@ -218,7 +218,7 @@ def _request(method: str, template: str, ids: dict[str, Any], username: str):
         params["plan_id"] = ids["retry_id"]
     if method == "DELETE" and template == "/api/plans/{plan_id}":
         params["plan_id"] = ids["delete_id"]
-    params.update(username="someone", role="läsare", key_id=0, event_id=0)
+    params.update(username="someone", role="läsare", key_id=0, event_id=0, executed_id=0, number=1)
     if username == "anonymous":  # anyone may sign in: with someone's valid credentials
         username = "a_kommun"
     path = re.sub(r"{(\w+)}", lambda m: str(params[m.group(1)]), template)
@@ -345,6 +345,9 @@ def test_role_matrix(world):
                 good = 200 <= status < 400 if known else status not in (401, 403, 404)
                 if policy == "public" and not known:
                     good = status < 500
+                if template.endswith("/foto/{number}") and status == 404:
+                    # Past the access check: the seeded finding exists but has no photo.
+                    good = "inget sådant foto" in answer.text
                 if not good:
                     failures.append(f"{method} {path} as {username}: {status}, expected success")
             elif status != expected:

@@ -16,7 +16,6 @@ from service.api.deps import TOKEN_COOKIE, SecretAccess, SessionDep, SettingsDep
 from service.api.routers.auth import session_lifetime, sign_in
 from service.followup.progress import public_aggregate
 from service.followup.promises import KIND_LABELS_SV
-from service.planning.coverage import EXPLANATIONS
 from service.render import format as fmt
 from service.render import public_pages
 from service.store.crud import (
@@ -24,12 +23,9 @@ from service.store.crud import (
     executed_points,
     get_or_404,
     load_promise,
-    plan_sites,
     progress_of,
     public_progress,
-    schedule_of,
 )
-from service.store.db import get_row
 from service.store.models import CheckpointPlan, PromiseRow, Workspace
 from service.store.security import issue_token, revoke_token
 
@@ -154,23 +150,11 @@ def _safe_next(target: str) -> str:
     return target if target.startswith("/") and not target.startswith("//") else "/"
 
 
-@router.get("/planering/{plan_id}", response_class=HTMLResponse)
-def plan_page(
-    request: Request, plan_id: int, session: SessionDep, _access: SecretAccess
-) -> HTMLResponse:
-    """The planner page: coverage map, figures and the schedule."""
-    plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
-    workspace = get_row(session, Workspace, plan.workspace_id)
-    sites = plan_sites(session, plan_id)
-    context = {
-        "plan": plan,
-        "municipality": workspace.municipality_name,
-        "sites": sites,
-        "roads": {s.site_key: s.road for s in sites},
-        "schedule": schedule_of(session, plan_id),
-        "explanations": EXPLANATIONS,
-    }
-    return templates.TemplateResponse(request, "plan.html", context)
+@router.get("/planering/{plan_id}", response_class=RedirectResponse, status_code=303)
+def plan_page(plan_id: int, session: SessionDep, _access: SecretAccess) -> RedirectResponse:
+    """The old planner address: the checkpoint plan lives in the workplace (police only)."""
+    get_or_404(session, CheckpointPlan, plan_id, "Plan")
+    return RedirectResponse(f"/arbetsyta/plan/{plan_id}", status_code=303)
 
 
 @router.get("/kommun/{municipality}/uppfoljning/{promise_id}", response_class=HTMLResponse)
