@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from service.cli import app
 from service.render.maps.assets import external_assets
+from service.render.maps.base_layer import NO_SWEDISH_BASE
 from tests.conftest import OSLO, STOCKHOLM
 
 CHROMIUM = "/usr/bin/chromium"
@@ -110,3 +111,33 @@ def test_map_draws_its_layers_with_the_network_off(
     assert drawn > 0
     assert errors == []
     assert outside == []  # nothing was even attempted off this machine
+
+
+def test_swedish_walk_map_draws_the_base_layer_offline(map_files: dict[str, Path], browser) -> None:
+    """The Stockholm walk lies in Stockholms kommun: land, water and named settlements."""
+    context = browser.new_context(viewport={"width": 1000, "height": 700}, offline=True)
+    page = context.new_page()
+    page.goto(map_files["walk"].as_uri(), wait_until="load")
+    page.wait_for_selector(".leaflet-container", timeout=20_000)
+    labels = page.locator(".lp-label").all_inner_texts()
+    fills = page.eval_on_selector_all(
+        "path", "ps => ps.map(p => (p.getAttribute('fill') || '').toLowerCase())"
+    )
+    legend = page.locator(".lp-legend").inner_text()
+    sources = page.locator(".lp-attribution").inner_text()
+    context.close()
+    assert "Stockholm" in labels  # the settlement under the walk, by name
+    assert any("kommun" in label for label in labels)  # neighbouring municipalities
+    assert "#f4f1e8" in fills  # land (SCB)
+    assert "#b9d3ea" in fills  # water (Lantmäteriet's area beyond the land)
+    assert "Vatten" in legend and NO_SWEDISH_BASE not in legend
+    assert "Lantmäteriet" in sources and "SCB" in sources
+
+
+def test_map_abroad_draws_the_network_extent_and_says_so(map_files: dict[str, Path]) -> None:
+    """Oslo has no Swedish base data: the extent is land and the legend says why."""
+    html = map_files["checkpoints"].read_text(encoding="utf-8")
+    assert NO_SWEDISH_BASE in html
+    assert "#f4f1e8" in html
+    walk = map_files["walk"].read_text(encoding="utf-8")
+    assert NO_SWEDISH_BASE not in walk

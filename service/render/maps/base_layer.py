@@ -56,6 +56,14 @@ class BaseLayer:
     fmap: folium.Map
     attributions: list[str] = field(default_factory=list)
     boundary: Area | None = None
+    #: Legend line when no Swedish base data covers the area (empty otherwise).
+    note: str = ""
+
+    def legend_entries(self) -> list[tuple[str, str]]:
+        """(colour, label) lines for a map's legend describing what the base layer shows."""
+        if self.note:
+            return [(LAND, self.note)]
+        return [(LAND, "Land (SCB)"), (WATER, "Vatten"), (SETTLEMENT, "Orter (Lantmäteriet)")]
 
 
 def _geojson(geometry: shapely.Geometry, crs: Any, tolerance: float = SIMPLIFY_M) -> dict[str, Any]:
@@ -217,6 +225,64 @@ def base_map(
         add_optional_tiles(fmap)
     add_metric_scale(fmap)
     return BaseLayer(fmap, attributions, admin)
+
+
+#: Said in the legend of a map abroad (Oslo, Porto, ...): no Swedish base data there.
+NO_SWEDISH_BASE = "Nätets utbredning – ingen svensk bakgrundsdata täcker området"
+
+
+def base_for_extent(extent: shapely.Geometry, osm_tiles: bool = False) -> BaseLayer:
+    """The base layer under a map of ``extent`` (WGS 84), wherever it lies.
+
+    In Sweden this is :func:`base_map` of the municipality holding the extent's centre
+    (land, water, neighbours, labelled settlements). Abroad, where no Swedish base data
+    exists, the extent itself (e.g. the network's or route's hull) is drawn as land and
+    :attr:`BaseLayer.note` says so for the legend.
+
+    Parameters
+    ----------
+    extent
+        Geometry in WGS 84 the map shows (route, network hull).
+    osm_tiles
+        Offer OpenStreetMap tiles as an optional layer (never shown by default).
+
+    Returns
+    -------
+    BaseLayer
+    """
+    from geodata.municipalities import municipality_at, settlements
+
+    centre = extent.centroid
+    kommun = municipality_at(centre, crs=WGS84)
+    if kommun is not None:
+        towns = settlements(kommun.code)
+        base = base_map(kommun.code, None if towns.empty else towns, osm_tiles=osm_tiles)
+        minx, miny, maxx, maxy = extent.bounds
+        base.fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+        return base
+    fmap = folium.Map(
+        location=[centre.y, centre.x], tiles=None, control_scale=False, prefer_canvas=False
+    )
+    fmap.get_root().header.add_child(Element(_LABEL_CSS))
+    hull = shapely.set_precision(extent.convex_hull.buffer(0.002), 1e-5)
+    folium.GeoJson(
+        json.loads(shapely.to_geojson(hull)),
+        name="Bakgrund: nätets utbredning",
+        control=False,
+        style_function=lambda _f: {
+            "color": "#8a8f96",
+            "weight": 1,
+            "fillColor": LAND,
+            "fillOpacity": 1,
+        },
+        interactive=False,
+    ).add_to(fmap)
+    minx, miny, maxx, maxy = extent.bounds
+    fmap.fit_bounds([[miny, minx], [maxy, maxx]])
+    if osm_tiles:
+        add_optional_tiles(fmap)
+    add_metric_scale(fmap)
+    return BaseLayer(fmap, [], None, note=NO_SWEDISH_BASE)
 
 
 def add_optional_tiles(fmap: folium.Map) -> None:

@@ -14,7 +14,7 @@ from geodata import WGS84
 from service.planning.coverage import EXPLANATIONS
 from service.render import escape
 from service.render.maps._base import add_attribution, add_legend, add_panel, number_icon
-from service.render.maps.base_layer import add_metric_scale, add_optional_tiles, base_map
+from service.render.maps.base_layer import base_for_extent, base_map
 
 COVERED = "#1a9850"
 NOT_COVERED = "#d73027"
@@ -104,24 +104,17 @@ def coverage_map(
     # Terrain plans run on trails, not roads: say "led" where the map would say "väg".
     way, ways = ("väg", "vägar") if plan.network.kind == "drive" else ("led", "leder")
     sites = plan.sites.to_crs(WGS84)
-    centre = sites.geometry.union_all().centroid if len(sites) else None
     bounds = plan.network.edges.to_crs(WGS84).total_bounds
     labels = [plan.network.provenance.label]
     if plan.area is not None and plan.area.code:
         # The shared offline base layer: land, water, neighbours, labelled settlements; OSM
         # tiles only as an optional layer, off by default on the police side.
         base = base_map(plan.area.code, _towns(plan.area.code), osm_tiles=tiles is not None)
-        fmap = base.fmap
-        labels += base.attributions
     else:
-        fmap = folium.Map(
-            location=[centre.y, centre.x] if centre else [59.3, 18.0],
-            tiles=None,
-            prefer_canvas=True,
-        )
-        if tiles is not None:
-            add_optional_tiles(fmap)
-        add_metric_scale(fmap)
+        # No municipality: the base of wherever the network lies (its extent abroad).
+        base = base_for_extent(shapely.box(*bounds), osm_tiles=tiles is not None)
+    fmap = base.fmap
+    labels += base.attributions
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
 
     area = plan.area
@@ -262,6 +255,7 @@ def coverage_map(
             (COVERED, f"{way} inom räckhåll"),
             (NOT_COVERED, f"{way} utom räckhåll"),
             (SITE, "kontroll"),
+            *base.legend_entries(),
         ],
     )
     add_attribution(fmap, labels)

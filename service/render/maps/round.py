@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import folium
+import shapely
 
 from service.render import escape
 from service.render.maps._base import add_attribution, add_legend, number_icon
+from service.render.maps.base_layer import base_for_extent
 
 ROUTE = "#08519c"
 STOP = "#d94801"
@@ -25,11 +27,13 @@ def round_map(
     extra_attribution
         Further source lines (e.g. the user's register).
     tiles
-        Background tiles (online), or None for a map that needs no network.
+        None for the offline base layer only; otherwise OpenStreetMap tiles are offered as an
+        optional layer over it (off by default).
     """
     coords = plan.coords_wgs84
-    centre = coords.mean(axis=0) if len(coords) else plan.start
-    fmap = folium.Map(location=[centre[1], centre[0]], zoom_start=15, tiles=tiles)
+    points = [tuple(plan.start), *map(tuple, coords.tolist())]
+    base = base_for_extent(shapely.MultiPoint(points), osm_tiles=tiles is not None)
+    fmap = base.fmap
     route = folium.FeatureGroup(name="Rutt", show=True)
     if len(coords) >= 2:
         folium.PolyLine(
@@ -68,9 +72,10 @@ def round_map(
             (ROUTE, f"Rutt, {plan.length_km:.2f} km ({mode})"),
             (STOP, f"{len(plan.stops)} numrerade besök"),
         ]
-        + ([("#999999", f"{len(plan.skipped)} platser ej med")] if len(plan.skipped) else []),
+        + ([("#999999", f"{len(plan.skipped)} platser ej med")] if len(plan.skipped) else [])
+        + base.legend_entries(),
     )
-    add_attribution(fmap, [plan.attribution, *(extra_attribution or [])])
+    add_attribution(fmap, [plan.attribution, *base.attributions, *(extra_attribution or [])])
     if len(coords):
         fmap.fit_bounds(
             [[coords[:, 1].min(), coords[:, 0].min()], [coords[:, 1].max(), coords[:, 0].max()]]

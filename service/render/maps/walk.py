@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import folium
+import shapely
 
 from geodata import OSM_ATTRIBUTION
 from service.render import escape
 from service.render.maps._base import add_attribution, add_legend, number_icon
+from service.render.maps.base_layer import base_for_extent
 from service.render.static_map import LIT, UNLIT
 from service.render.static_map import UNKNOWN as UNKNOWN_LIT
 
@@ -26,15 +28,12 @@ def walk_map(route: Any, tiles: str | None = "OpenStreetMap") -> folium.Map:
     route
         A :class:`service.planning.walks.WalkRoute`.
     tiles
-        Base map; ``None`` for none (offline printing).
+        ``None`` for the offline base layer only; otherwise OpenStreetMap tiles are offered
+        as an optional layer over it (off by default).
     """
     coords = route.coords_wgs84
-    fmap = folium.Map(
-        location=[float(coords[:, 1].mean()), float(coords[:, 0].mean())],
-        zoom_start=16,
-        tiles=tiles,
-        control_scale=True,
-    )
+    base = base_for_extent(shapely.MultiPoint(coords), osm_tiles=tiles is not None)
+    fmap = base.fmap
     folium.PolyLine(
         [(lat, lon) for lon, lat in coords.tolist()],
         color=ROUTE,
@@ -82,9 +81,10 @@ def walk_map(route: Any, tiles: str | None = "OpenStreetMap") -> folium.Map:
             (UNLIT, "Obelyst sträcka"),
             (UNKNOWN_LIT, "Belysning okänd i OSM – kontrollera"),
             (START, "Samlingsplats"),
+            *base.legend_entries(),
         ],
     )
-    add_attribution(fmap, [route.attribution])
+    add_attribution(fmap, [route.attribution, *base.attributions])
     fmap.fit_bounds(
         [
             [float(coords[:, 1].min()), float(coords[:, 0].min())],
