@@ -404,9 +404,17 @@ class MaximalCovering:
             )
         cost, moves = None, 0
         if p.distance is not None and p.radius is not None:
-            # Start stage 2 from the better-spread of the two plans that keep the coverage.
+            # Start stage 2 from the better spread of two plans keeping the coverage: HiGHS's
+            # plan after the heuristic's spread moves, and the heuristic's own plan.
             tol = 1e-9 * max(float(p.weight.sum()), 1.0)
-            plans = [selected] + ([start_plan] if p.objective(start_plan) >= covered - tol else [])
+            state = _State(self, p.weight.astype(float), reach)
+            for c in selected:
+                state.add(int(c))
+            self._spread(state, rng, None)
+            moved = np.flatnonzero(state.chosen)
+            plans = [selected] + [
+                plan for plan in (moved, start_plan) if p.objective(plan) >= covered - tol
+            ]
             costs = [spread_cost(p.distance, p.weight, plan, p.radius) for plan in plans]
             best = plans[int(np.argmin(costs))]
             left = None if time_limit is None else time_limit - (time.perf_counter() - clock0)
