@@ -17,10 +17,9 @@ Nothing here prints: progress goes to the ``progress`` callback when one is give
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -44,7 +43,7 @@ from service.planning.checkpoints import (
     read_points,
 )
 from service.planning.checkpoints.risk import DEFAULT_RISK_WEIGHT, DEFAULT_VENUE_WEIGHT, risk_demand
-from service.planning.coverage import EXPLANATIONS, spread_metrics
+from service.planning.coverage import EXPLANATIONS, SpreadMetrics, spread_metrics
 from service.planning.distances import demand_pieces
 from service.planning.rounds import Round, plan_round
 from service.planning.walks import (
@@ -61,21 +60,6 @@ log = logging.getLogger(__name__)
 
 #: Receives one Swedish line per step of a long run (e.g. the CLI writes it to stderr).
 Progress = Callable[[str], None]
-#: The metrics the CLI and the API show for a checkpoint plan, in this order.
-SUMMARY_METRICS = (
-    "road_km_total",
-    "road_km_covered",
-    "share_road_km_covered",
-    "share_population_covered",
-    "settlements_reached",
-    "settlements_total",
-    "largest_gap_km",
-    "road_km_per_site_min",
-    "road_km_per_site_median",
-    "road_km_per_site_max",
-    "mean_distance_km",
-    "min_site_distance_km",
-)
 #: Default time limit of the exact mode (s).
 DEFAULT_TIME_LIMIT_S = 120.0
 
@@ -89,52 +73,6 @@ def _report(progress: Progress | None, message: str) -> None:
 
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, arbitrary_types_allowed=True)
-
-
-# --------------------------------------------------------------------------- metrics
-
-
-@dataclass(frozen=True)
-class SpreadMetrics:
-    """How well a set of sites covers a network (see :func:`~coverage.spread_metrics`)."""
-
-    road_km_total: float
-    road_km_covered: float
-    share_road_km_covered: float
-    share_population_covered: float | None
-    settlements_reached: int | None
-    settlements_total: int | None
-    largest_gap_km: float | None
-    road_km_unreachable: float
-    sites_used: int
-    road_km_per_site_mean: float
-    road_km_per_site_cv: float | None
-    road_km_per_site_min: float | None = None
-    road_km_per_site_median: float | None = None
-    road_km_per_site_max: float | None = None
-    mean_distance_km: float | None = None
-    min_site_distance_km: float | None = None
-
-    @classmethod
-    def from_mapping(cls, values: dict[str, Any]) -> SpreadMetrics:
-        """From the mapping :func:`~coverage.spread_metrics` returns."""
-        return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain mapping (maps and stored plans read it)."""
-        return asdict(self)
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain numbers only: NaN and inf (not JSON) become None."""
-        return {
-            key: None if isinstance(value, float) and not math.isfinite(value) else value
-            for key, value in self.to_dict().items()
-        }
-
-    def summary(self) -> dict[str, Any]:
-        """The headline figures (:data:`SUMMARY_METRICS`)."""
-        values = self.to_dict()
-        return {key: values[key] for key in SUMMARY_METRICS}
 
 
 # --------------------------------------------------------------------------- checkpoints

@@ -7,6 +7,8 @@ the road-km are shared between sites.
 
 from __future__ import annotations
 
+import math
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import geopandas as gpd
@@ -206,3 +208,63 @@ def spread_metrics(
         else:
             result.update(settlements_reached=0, settlements_total=0)
     return result
+
+
+#: The metrics the CLI and the API show for a checkpoint plan, in this order.
+SUMMARY_METRICS = (
+    "road_km_total",
+    "road_km_covered",
+    "share_road_km_covered",
+    "share_population_covered",
+    "settlements_reached",
+    "settlements_total",
+    "largest_gap_km",
+    "road_km_per_site_min",
+    "road_km_per_site_median",
+    "road_km_per_site_max",
+    "mean_distance_km",
+    "min_site_distance_km",
+)
+
+
+@dataclass(frozen=True)
+class SpreadMetrics:
+    """How well a set of sites covers a network: :func:`spread_metrics` as typed fields."""
+
+    road_km_total: float
+    road_km_covered: float
+    share_road_km_covered: float
+    share_population_covered: float | None
+    settlements_reached: int | None
+    settlements_total: int | None
+    largest_gap_km: float | None
+    road_km_unreachable: float
+    sites_used: int
+    road_km_per_site_mean: float
+    road_km_per_site_cv: float | None
+    road_km_per_site_min: float | None = None
+    road_km_per_site_median: float | None = None
+    road_km_per_site_max: float | None = None
+    mean_distance_km: float | None = None
+    min_site_distance_km: float | None = None
+
+    @classmethod
+    def from_mapping(cls, values: dict[str, Any]) -> SpreadMetrics:
+        """From the mapping :func:`spread_metrics` returns."""
+        return cls(**{f.name: values[f.name] for f in fields(cls) if f.name in values})
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain mapping (maps and stored plans read it)."""
+        return asdict(self)
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain numbers only: NaN and inf (not JSON) become None."""
+        return {
+            key: None if isinstance(value, float) and not math.isfinite(value) else value
+            for key, value in self.to_dict().items()
+        }
+
+    def summary(self) -> dict[str, Any]:
+        """The headline figures (:data:`SUMMARY_METRICS`)."""
+        values = self.to_dict()
+        return {key: values[key] for key in SUMMARY_METRICS}
