@@ -212,12 +212,28 @@ def map_page(
         "legend": result.legend,
         "attributions": result.attributions,
         "towns": rows,
-        "block": block or {},
+        "block": _map_block(block),
         "year": chosen,
         "years": years_of(aggregate),
         "caption": caption,
         "fmt": fmt,
     }
+
+
+#: The record figures the map page reads; a municipality without Polisen checks has none.
+_MAP_BLOCK_KEYS = (
+    "settlements_reached",
+    "settlements_total",
+    "population_share",
+    "farthest_unreached",
+    "farthest_unreached_km",
+)
+
+
+def _map_block(block: dict[str, Any] | None) -> dict[str, Any]:
+    """The chosen period's record with every figure the map page reads (None when absent)."""
+    found = dict(block or {})
+    return {**dict.fromkeys(_MAP_BLOCK_KEYS), **found}
 
 
 def report_spread(
