@@ -59,6 +59,9 @@ class GeodataSettings(BaseSettings):
     #: polisen.se's events API (the live event poll).
     polisen_url: str = "https://polisen.se/api/events"
     http_timeout_s: int = 180
+    #: Largest polygon (m²) sent to Overpass in one query; OSMnx splits larger ones into
+    #: squares of this area and merges the answers (OSMnx's own default, 50 km × 50 km).
+    overpass_max_query_area_m2: float = 2.5e9
 
     def lantmateriet_path(self, name: str) -> Path | None:
         """Path to a Lantmäteriet zip (``ak_riks.zip``, ``mb_riks.zip``) if one is available."""

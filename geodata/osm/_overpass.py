@@ -98,6 +98,7 @@ def osmnx_session(timeout_s: float | None = None) -> Iterator[Any]:
         "requests_kwargs",
         "useful_tags_way",
         "log_console",
+        "max_query_area_size",
     )
     saved = {name: getattr(ox.settings, name) for name in names}
     ox.settings.overpass_url, ox.settings.nominatim_url = osmnx_base_urls()
@@ -106,6 +107,7 @@ def osmnx_session(timeout_s: float | None = None) -> Iterator[Any]:
     ox.settings.requests_kwargs = {**saved["requests_kwargs"], "hooks": {"response": _retry_busy}}
     ox.settings.useful_tags_way = sorted(set(ox.settings.useful_tags_way) | set(_READ_KEYS))
     ox.settings.log_console = False
+    ox.settings.max_query_area_size = settings.overpass_max_query_area_m2
     try:
         yield ox
     finally:
