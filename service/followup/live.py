@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from geodata.events import PoliceEvent
-from geodata.events import _event_from as event_from_record  # the one notice parser
+from geodata.events import parse_events as parse_api_events  # the one notice parser
 from geodata.online import reachable
 from geodata.settings import get_settings
 from service.followup.record import (
@@ -27,24 +27,6 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 log = logging.getLogger(__name__)
-
-
-def parse_api_events(payload: Any) -> tuple[list[PoliceEvent], int]:
-    """Notices from the API's JSON answer (a list of events); malformed ones are skipped.
-
-    Returns
-    -------
-    tuple
-        The notices, oldest first, and how many records could not be read.
-    """
-    events, skipped = [], 0
-    for record in payload if isinstance(payload, list) else []:
-        try:
-            events.append(event_from_record(record))
-        except (ValueError, KeyError, TypeError):
-            skipped += 1
-    events.sort(key=lambda e: e.datetime)
-    return events, skipped
 
 
 def fetch_latest(timeout_s: float = 20.0) -> list[PoliceEvent]:

@@ -293,18 +293,29 @@ def make_schedule(
 ) -> list[dict[str, Any]]:
     """Draw dates and time blocks for the plan's sites (replaces an earlier schedule)."""
     plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
+    rows = schedule_plan(session, plan, body, access.user.username)
+    session.commit()
+    return rows
+
+
+def schedule_plan(
+    session: SessionDep, plan: CheckpointPlan, body: ScheduleIn, username: str
+) -> list[dict[str, Any]]:
+    """Draw ``plan``'s schedule from ``body`` (replacing an earlier one) and audit it.
+
+    Shared by the API and the workplace form; the caller commits.
+    """
     rows = replace_schedule(
         session, plan, body.count, body.start, body.end, body.policy(), body.joint_dates, body.seed
     )
     audit(
         session,
-        username=access.user.username,
+        username=username,
         action="create",
         entity="schedule",
-        entity_id=plan_id,
+        entity_id=plan.id,
         detail={"count": body.count},
     )
-    session.commit()
     return rows
 
 

@@ -17,11 +17,12 @@ from sqlmodel import col
 
 from geodata.errors import LoftesplanError
 from service.api.deps import SecretAccess, SessionDep, SettingsDep
-from service.api.routers.plans import PlanIn, ScheduleIn, start_plan
+from service.api.routers.plans import PlanIn, ScheduleIn, schedule_plan, start_plan
 from service.api.routers.workplace import page
 from service.planning.field import STATUS_SV
 from service.planning.schedule import LOCAL_TIME
-from service.store.crud import NotFoundError, get_or_404, replace_schedule
+from service.render.format import MONTHS
+from service.store.crud import NotFoundError, get_or_404
 from service.store.db import audit
 from service.store.jobs import JOB_STEPS, PLAN_STEPS
 from service.store.models import ActivityRow, CheckpointPlan, PromiseRow
@@ -83,20 +84,6 @@ FIGURES = (
     ),
 )
 
-MONTHS_SV = (
-    "januari",
-    "februari",
-    "mars",
-    "april",
-    "maj",
-    "juni",
-    "juli",
-    "augusti",
-    "september",
-    "oktober",
-    "november",
-    "december",
-)
 
 #: Swedish messages for the plan form's fields.
 _PLAN_FIELD_MESSAGES = {
@@ -248,8 +235,7 @@ def _plan_context(session: Any, plan: CheckpointPlan, access: Any) -> dict[str, 
             if plan.metrics.get(key) is not None
         ],
         "months": [
-            (f"{MONTHS_SV[m - 1].capitalize()} {y}", rows)
-            for (y, m), rows in sorted(months.items())
+            (f"{MONTHS[m - 1].capitalize()} {y}", rows) for (y, m), rows in sorted(months.items())
         ],
         "done": sum(e.status == "done" for e in events),
         "events": events,
@@ -309,20 +295,10 @@ async def make_schedule_page(
             errors.setdefault(name if name in messages else "count", messages.get(name, ""))
     else:
         try:
-            replace_schedule(
-                session, plan, body.count, body.start, body.end, body.policy(), [], body.seed
-            )
+            schedule_plan(session, plan, body, access.user.username)
         except LoftesplanError as exc:
             errors["count"] = str(exc)
         else:
-            audit(
-                session,
-                username=access.user.username,
-                action="create",
-                entity="schedule",
-                entity_id=plan_id,
-                detail={"count": body.count},
-            )
             session.commit()
             return RedirectResponse(f"/arbetsyta/plan/{plan_id}#schema", status_code=303)
     session.rollback()

@@ -84,6 +84,21 @@ def distance_rows(
     return sub[rep], weights
 
 
+def add_rows(highs: Any, blocks: list[Any], lo: list[np.ndarray], hi: list[np.ndarray]) -> None:
+    """Add the row blocks ``lo <= blocks x <= hi`` to a HiGHS model in one CSR call."""
+    a = sparse.vstack(blocks).tocsr()
+    a.sort_indices()
+    highs.addRows(
+        a.shape[0],
+        np.concatenate(lo),
+        np.concatenate(hi),
+        a.nnz,
+        a.indptr[:-1].astype(np.int32),
+        a.indices.astype(np.int32),
+        a.data.astype(float),
+    )
+
+
 def spread_stage(
     model: Any,
     problem: CoverageProblem,
@@ -171,17 +186,7 @@ def spread_stage(
     blocks.append(link)
     lo.append(np.full(e, -inf))
     hi.append(np.zeros(e))
-    a = sparse.vstack(blocks).tocsr()
-    a.sort_indices()
-    highs.addRows(
-        a.shape[0],
-        np.concatenate(lo),
-        np.concatenate(hi),
-        a.nnz,
-        a.indptr[:-1].astype(np.int32),
-        a.indices.astype(np.int32),
-        a.data.astype(float),
-    )
+    add_rows(highs, blocks, lo, hi)
     # The covered-demand floor: sum_g W_g y_g >= floor, W_g from stage 1's objective.
     floor_idx = np.arange(n, base, dtype=np.int32)
     highs.addRow(covered_floor, inf, m_cov, floor_idx, cov_weights.astype(float))

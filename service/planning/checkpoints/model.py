@@ -26,6 +26,7 @@ from service.planning.checkpoints.bound import (
 from service.planning.checkpoints.exact import (
     STAGE1_SHARE,
     Watch,
+    add_rows,
     highs_start,
     km,
     quiet_stdout,
@@ -362,17 +363,7 @@ class MaximalCovering:
             blocks.append(req.tocsr())
             lo.append(np.ones(reach.shape[1]))
             hi.append(np.full(reach.shape[1], inf))
-        a = sparse.vstack(blocks).tocsr()
-        a.sort_indices()
-        h.addRows(
-            a.shape[0],
-            np.concatenate(lo),
-            np.concatenate(hi),
-            a.nnz,
-            a.indptr[:-1].astype(np.int32),
-            a.indices.astype(np.int32),
-            a.data.astype(float),
-        )
+        add_rows(h, blocks, lo, hi)
         start = np.zeros(n + m)
         start[start_plan] = 1.0
         hit = np.asarray(rows[:, start_plan].sum(axis=1)).ravel() > 0
