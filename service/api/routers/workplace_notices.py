@@ -10,8 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from geodata.errors import LoftesplanError
 from service.api.deps import SecretAccess, SessionDep
-from service.api.routers.workplace import page
-from service.api.routers.workplace_plans import _plan_context
+from service.api.routers.workplace_plans import plan_page_with_errors
 from service.store.crud import get_or_404, import_police_events
 from service.store.db import audit
 from service.store.models import CheckpointPlan
@@ -30,8 +29,7 @@ def import_notices(
         counts = import_police_events(session, access.workspace)
     except LoftesplanError as exc:
         session.rollback()
-        context = _plan_context(session, plan, access) | {"errors": {"polisen": str(exc)}}
-        return page(request, session, access.user, "plan.html", context)
+        return plan_page_with_errors(request, session, plan, access, {"polisen": str(exc)})
     audit(
         session,
         username=access.user.username,
@@ -58,8 +56,7 @@ async def confirm(
         confirm_notice(session, plan, executed_id, int(site), access.user.username)
     except LoftesplanError as exc:
         session.rollback()
-        context = _plan_context(session, plan, access) | {"errors": {"polisen": str(exc)}}
-        return page(request, session, access.user, "plan.html", context)
+        return plan_page_with_errors(request, session, plan, access, {"polisen": str(exc)})
     audit(
         session,
         username=access.user.username,

@@ -216,6 +216,14 @@ def _default_period(session: Any, plan: CheckpointPlan) -> tuple[date, date]:
     return today + timedelta(days=1), today + timedelta(days=365)
 
 
+def plan_page_with_errors(
+    request: Request, session: Any, plan: CheckpointPlan, access: Any, errors: dict[str, str]
+) -> Response:
+    """The plan page again with a Swedish message beside each field in ``errors``."""
+    context = _plan_context(session, plan, access) | {"errors": errors}
+    return page(request, session, access.user, "plan.html", context)
+
+
 def _plan_context(session: Any, plan: CheckpointPlan, access: Any) -> dict[str, Any]:
     sites = field_sites(session, plan.id) if plan.status == "done" else []
     events = field_events(session, plan.id) if plan.status == "done" else []
@@ -302,8 +310,7 @@ async def make_schedule_page(
             session.commit()
             return RedirectResponse(f"/arbetsyta/plan/{plan_id}#schema", status_code=303)
     session.rollback()
-    context = _plan_context(session, plan, access) | {"errors": errors}
-    return page(request, session, access.user, "plan.html", context)
+    return plan_page_with_errors(request, session, plan, access, errors)
 
 
 @router.post("/arbetsyta/plan/{plan_id}/handelser/{event_id}", response_model=None)
@@ -335,8 +342,7 @@ async def mark_event_page(
             session.commit()
             return RedirectResponse(f"/arbetsyta/plan/{plan_id}#schema", status_code=303)
     session.rollback()
-    context = _plan_context(session, plan, access) | {"errors": errors}
-    return page(request, session, access.user, "plan.html", context)
+    return plan_page_with_errors(request, session, plan, access, errors)
 
 
 def _versions(session: Any, plan: CheckpointPlan) -> list[tuple[int, CheckpointPlan]]:
@@ -418,8 +424,7 @@ async def reoptimise(
             session.commit()
             request.app.state.plan_jobs.submit(new.id, access.workspace.municipality_code)
             return RedirectResponse(f"/arbetsyta/plan/{new.id}", status_code=303)
-    context = _plan_context(session, plan, access) | {"errors": errors}
-    return page(request, session, access.user, "plan.html", context)
+    return plan_page_with_errors(request, session, plan, access, errors)
 
 
 @router.get("/arbetsyta/plan/{plan_id}/jamfor", response_class=HTMLResponse)
