@@ -139,3 +139,11 @@ def planner_token(
             for role in roles:
                 grant(session, user, code, role)
         return issue_token(session, user, name="test")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's chromium via Playwright, launched once for every browser test."""
+    from tests.browser import launch
+
+    yield from launch()

@@ -6,29 +6,19 @@ that leaves the loopback is aborted and counted, so a page that needs the intern
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from service.api.app import create_app
 from service.settings import Settings
+from tests.browser import ARTIFACTS, Session, screenshot, serve
 from tests.conftest import PROMISES, SHARED, planner_token
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+SCREENS = ARTIFACTS / "sidor"
 
 
 @pytest.fixture(scope="module")
@@ -36,21 +26,10 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     db = tmp_path_factory.mktemp("browser") / "loftesplan.db"
     app = create_app(Settings(database_url=f"sqlite:///{db}", shared_dir=SHARED))
     token = planner_token(app.state.engine, "planerare", "hemligt-lösen")
-    port = _free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if uv.started:
-            break
-        time.sleep(0.1)
-    base = f"http://127.0.0.1:{port}"
-    headers = {"Authorization": f"Bearer {token}"}
-    _seed(base, headers)
-    yield base, headers
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serve(app) as base:
+        headers = {"Authorization": f"Bearer {token}"}
+        _seed(base, headers)
+        yield base, headers
 
 
 def _seed(base: str, headers: dict[str, str]) -> None:
@@ -93,87 +72,51 @@ def _seed(base: str, headers: dict[str, str]) -> None:
         assert client.post("/api/plans/1/schedule", json=body).status_code == 201
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        message = "Debian's chromium is required for the browser tests (apt-get install chromium)"
-        if os.environ.get("CI"):
-            pytest.fail(message)  # .ci/run installs it, so CI never skips these
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
-
-
-def _open(browser, base: str, path: str, headers: dict[str, str] | None = None):
-    context = browser.new_context(
-        extra_http_headers=headers or {}, viewport={"width": 1200, "height": 800}
-    )
-    page = context.new_page()
-    errors: list[str] = []
-    outside: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def guard(route) -> None:
-        if route.request.url.startswith(base):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
-    response = page.goto(base + path, wait_until="networkidle")
-    assert response is not None and response.status == 200
-    return context, page, errors, outside
+def _open(browser, base: str, path: str, headers: dict[str, str] | None = None) -> Session:
+    session = Session(browser, base, height=800, extra_http_headers=headers or {})
+    session.open(path)
+    return session
 
 
 def test_start_page(server, browser):
     base, _ = server
-    context, page, errors, outside = _open(browser, base, "/")
+    session = _open(browser, base, "/")
+    page = session.page
     assert page.locator("select#kommun option").count() == 290
     page.select_option("select#kommun", "2321")
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
     assert page.url.endswith("/kommun/2321")
     assert "Trafikkontroll" in page.content()
-    assert not errors and not outside
-    context.close()
+    session.assert_clean()
+    session.close()
 
 
-def test_public_map_renders_its_layers_offline(server, browser, tmp_path):
+def test_public_map_renders_its_layers_offline(server, browser):
     base, _ = server
-    context, page, errors, outside = _open(browser, base, "/kommun/2321/karta")
+    session = _open(browser, base, "/kommun/2321/karta")
+    page = session.page
     page.wait_for_selector(".leaflet-container")
     # Boundary + hexagon + settlement circles are SVG paths in Leaflet's overlay pane.
     assert page.locator(".leaflet-overlay-pane path").count() >= 4
     assert page.locator(".leaflet-control-layers").count() == 1
-    shot = tmp_path / "publik-karta.png"  # kept by pytest under its basetemp for a look
-    page.screenshot(path=str(shot))
+    shot = screenshot(page, SCREENS, "publik-karta", full_page=False)
     _assert_not_blank(shot)
-    assert not errors, errors
-    assert not outside, outside
-    context.close()
+    session.assert_clean()
+    session.close()
 
 
-def test_walk_and_findings_maps_render(server, browser, tmp_path):
+def test_walk_and_findings_maps_render(server, browser):
     base, headers = server
     for path, min_paths in (("/api/walks/1/karta", 2), ("/api/walks/1/findings/karta", 2)):
-        context, page, errors, outside = _open(browser, base, path, headers)
+        session = _open(browser, base, path, headers)
+        page = session.page
         page.wait_for_selector(".leaflet-container")
         assert page.locator(".leaflet-overlay-pane path").count() >= min_paths
-        shot = tmp_path / "vandring.png"
-        page.screenshot(path=str(shot))
+        shot = screenshot(page, SCREENS, path.strip("/").replace("/", "-"), full_page=False)
         _assert_not_blank(shot)
-        assert not errors, errors
-        assert not outside, outside
-        context.close()
+        session.assert_clean(path)
+        session.close()
 
 
 def test_planner_pages_refuse_the_public(server, browser):
@@ -193,9 +136,10 @@ def _assert_not_blank(path: Path) -> None:
     assert image.size[0] >= 800 and high - low > 50  # drawn, not a blank page
 
 
-def test_planner_signs_in_and_sees_map_and_schedule(server, browser, tmp_path):
+def test_planner_signs_in_and_sees_map_and_schedule(server, browser):
     base, _ = server
-    context, page, errors, outside = _open(browser, base, "/planering/1")
+    session = _open(browser, base, "/planering/1")
+    page = session.page
     assert "/logga-in" in page.url  # not signed in: the form
     page.fill("input[name=username]", "planerare")
     page.fill("input[name=password]", "hemligt-lösen")
@@ -213,9 +157,7 @@ def test_planner_signs_in_and_sees_map_and_schedule(server, browser, tmp_path):
         ".map(k => Object.keys(window[k]._layers).length)[0]"
     )
     assert layers >= 15 + 2  # the sites plus the covered and uncovered road layers
-    shot = tmp_path / "planering.png"
-    page.screenshot(path=str(shot), full_page=True)
+    shot = screenshot(page, SCREENS, "planering")
     _assert_not_blank(shot)
-    assert not errors, errors
-    assert not outside, outside
-    context.close()
+    session.assert_clean()
+    session.close()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from geodata.settings import use_settings
 from service.api.app import create_app
 from service.settings import Settings
 from service.store.db import engine_for
+from tests.browser import free_port
 from tests.conftest import PROMISES, SHARED, planner_token
 
 #: The body limit the tests run with (the default is 2 MB; smaller keeps the tests light).
@@ -238,12 +238,6 @@ def test_out_of_range_numbers_and_naive_times_are_refused_or_read_not_crashed(fu
 # --- the real server in a subprocess -----------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Server:
     """``loftesplan serve`` on loopback over one SQLite file; restartable on the same file."""
 
@@ -258,7 +252,7 @@ class Server:
 
     def start(self) -> None:
         """Start and wait until ``/health`` answers."""
-        port = _free_port()
+        port = free_port()
         env = {
             **os.environ,
             "LOFTESPLAN_DATABASE_URL": self.url,

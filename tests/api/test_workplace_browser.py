@@ -14,33 +14,22 @@ import contextlib
 import csv
 import io
 import re
-import shutil
-import socket
-import threading
 import time
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import gpxpy
 import pytest
-import uvicorn
 from icalendar import Calendar
 
 from service.api.app import create_app
 from service.planning.schedule import LOCAL_TIME
 from service.settings import Settings
-from tests.conftest import PROMISES, ROOT, SHARED, planner_token
+from tests import browser as harness
+from tests.browser import screenshot, serve
+from tests.conftest import PROMISES, SHARED, planner_token
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
-ARTIFACTS = ROOT / "artifacts" / "arbetsyta"
+ARTIFACTS = harness.ARTIFACTS / "arbetsyta"
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -57,84 +46,13 @@ def server(tmp_path_factory: pytest.TempPathFactory):
         roles=("kommun",),
         kommuner=("2321", "0180"),
     )
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if uv.started:
-            break
-        time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}"
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serve(app) as base:
+        yield base
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is required for the browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
-
-
-class Session:
-    """A browser context that records console errors and requests leaving the loopback."""
-
-    def __init__(self, browser, base: str, width: int = 1200, **options) -> None:
-        self.base = base
-        self.context = browser.new_context(
-            viewport={"width": width, "height": 900}, accept_downloads=True, **options
-        )
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.outside: list[str] = []
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.context.route("**/*", self._guard)
-
-    def _guard(self, route) -> None:
-        if route.request.url.startswith(self.base):
-            route.continue_()
-        else:
-            self.outside.append(route.request.url)
-            route.abort()
-
-    def sign_in(self, username: str, password: str) -> None:
-        self.page.goto(self.base + "/logga-in")
-        self.page.fill("input[name=username]", username)
-        self.page.fill("input[name=password]", password)
-        self.page.click("button[type=submit]")
-        self.page.wait_for_url(re.compile(r".*/arbetsyta$"))
-
-    def check(self, name: str) -> None:
-        """Screenshot, axe-core (no serious or critical violation), no errors, no outside."""
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        self.page.add_script_tag(path=str(AXE))
-        result = self.page.evaluate("async () => await axe.run(document)")
-        bad = [
-            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert not bad, (name, bad)
-        assert not self.errors, (name, self.errors)
-        assert not self.outside, (name, self.outside)
-
-    def download(self, link_text: str, tmp: Path) -> Path:
-        with self.page.expect_download() as info:
-            self.page.click(f"a:has-text('{link_text}')")
-        path = tmp / info.value.suggested_filename
-        info.value.save_as(path)
-        return path
+def _session(browser, base: str, width: int = 1200, **options) -> harness.Session:
+    """The harness's browser session, its screenshots kept in ``artifacts/arbetsyta``."""
+    return harness.Session(browser, base, width, folder=ARTIFACTS, **options)
 
 
 def _alert_next_to(page, field: str) -> str:
@@ -142,7 +60,7 @@ def _alert_next_to(page, field: str) -> str:
 
 
 def test_police_planner_then_municipality_officer(server, browser, tmp_path):
-    s = Session(browser, server)
+    s = _session(browser, server)
     s.sign_in("polisen", "polisens-losen")
     assert "polisen" in s.page.inner_text("header") and "polis" in s.page.inner_text("header")
     assert s.page.locator("a:has-text('Logga ut')").count() == 1
@@ -257,7 +175,7 @@ def test_police_planner_then_municipality_officer(server, browser, tmp_path):
     pack = s.context.new_page()
     pack.goto(s.base + s.page.get_attribute("a:has-text('Fältpärm')", "href"))
     assert pack.locator("svg text").count() >= 20
-    pack.screenshot(path=str(ARTIFACTS / "06-faltparm.png"), full_page=True)
+    screenshot(pack, ARTIFACTS, "06-faltparm")
     pack.close()
 
     # Mark three events done, one hour ago.
@@ -286,7 +204,7 @@ def test_police_planner_then_municipality_officer(server, browser, tmp_path):
     assert secret_texts
 
     # The municipality officer: same kommun, no planned place or time anywhere.
-    k = Session(browser, server)
+    k = _session(browser, server)
     k.sign_in("kommunen", "kommunens-losen")
     k.check("10-start-kommun")
     visited = [k.page.content()]
@@ -332,7 +250,7 @@ def test_municipality_officer_walk_and_phone_findings(server, browser):
     """The officer plans a 2.5 km walk; at 400 px records two findings, one while offline."""
     from PIL import Image
 
-    k = Session(browser, server)
+    k = _session(browser, server)
     k.sign_in("kommunen", "kommunens-losen")
     k.page.goto(server + "/arbetsyta/0180/vandringar/ny")
     k.page.fill("#lat", "59,3375")
@@ -347,7 +265,7 @@ def test_municipality_officer_walk_and_phone_findings(server, browser):
     k.context.close()
 
     here = {"latitude": 59.3378, "longitude": 18.0705}
-    p = Session(browser, server, width=400, geolocation=here, permissions=["geolocation"])
+    p = _session(browser, server, width=400, geolocation=here, permissions=["geolocation"])
     p.sign_in("kommunen", "kommunens-losen")
     p.page.goto(f"{server}/vandring/{walk_id}/fynd")
     p.page.wait_for_selector("#fynd-karta .leaflet-overlay-pane path")
@@ -368,7 +286,7 @@ def test_municipality_officer_walk_and_phone_findings(server, browser):
         p.page.click("#spara")
         if offline:
             p.page.wait_for_selector("#ko li:not(.tom)")
-            p.page.screenshot(path=str(ARTIFACTS / "13-telefon-offline.png"), full_page=True)
+            screenshot(p.page, ARTIFACTS, "13-telefon-offline")
         else:
             p.page.wait_for_function(
                 "document.getElementById('sparade').textContent.includes('Trasig gatlampa')"
@@ -382,7 +300,7 @@ def test_municipality_officer_walk_and_phone_findings(server, browser):
     p.context.close()
 
     # The follow-up list shows both findings with their photos, with no EXIF left.
-    k = Session(browser, server)
+    k = _session(browser, server)
     k.sign_in("kommunen", "kommunens-losen")
     k.page.goto(f"{server}/arbetsyta/0180/fynd?vandring={walk_id}")
     body = k.page.inner_text("main")

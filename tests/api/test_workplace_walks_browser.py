@@ -16,26 +16,22 @@ import contextlib
 import csv
 import io
 import re
-import threading
 import time
 from datetime import date, timedelta
 
 import gpxpy
 import httpx
 import pytest
-import uvicorn
 from PIL import Image
 
 from service.api.app import create_app
 from service.settings import Settings
-from tests.api import test_workplace_browser as workplace
-from tests.api.test_workplace_browser import AXE, Session, _free_port
+from tests import browser as harness
 from tests.api.test_workplace_walks import CENTRE, FAR, STOCKHOLM_FILE, photo
-from tests.conftest import ROOT, SHARED, planner_token
+from tests.browser import Session, screenshot, serve
+from tests.conftest import SHARED, planner_token
 
-ARTIFACTS = ROOT / "artifacts" / "vandring"
-#: Debian's chromium, launched once for this module (the workplace test's fixture).
-browser = workplace.browser
+ARTIFACTS = harness.ARTIFACTS / "vandring"
 pytestmark = pytest.mark.slow
 PHONE = 400
 
@@ -53,19 +49,9 @@ def server(tmp_path_factory: pytest.TempPathFactory):
     engine = app.state.engine
     kommun = planner_token(engine, "kommunen", "kommunens-losen", ("kommun",), ("0180",))
     polis = planner_token(engine, "polisen", "polisens-losen", ("polis",), ("0180",))
-    port = _free_port()
-    uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    for _ in range(100):
-        if uv.started:
-            break
-        time.sleep(0.1)
-    url = f"http://127.0.0.1:{port}"
-    secrets = _police_plan(url, {"Authorization": f"Bearer {polis}"})
-    yield url, {"Authorization": f"Bearer {kommun}"}, secrets
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serve(app) as url:
+        secrets = _police_plan(url, {"Authorization": f"Bearer {polis}"})
+        yield url, {"Authorization": f"Bearer {kommun}"}, secrets
 
 
 def _police_plan(url: str, polis: dict[str, str]) -> dict[str, object]:
@@ -91,21 +77,12 @@ def _police_plan(url: str, polis: dict[str, str]) -> dict[str, object]:
 
 
 class Officer(Session):
-    """The workplace test's browser session, also keeping every text response it got."""
+    """The harness's browser session, also keeping every text response it got."""
 
     def __init__(self, browser, base: str, width: int, **context) -> None:
-        super().__init__(browser, base, width)
-        if context:  # a phone: a new context with position and permission
-            self.context.close()
-            self.context = browser.new_context(
-                viewport={"width": width, "height": 860}, accept_downloads=True, **context
-            )
-            self.page = self.context.new_page()
-            self.page.on(
-                "console", lambda m: self.errors.append(m.text) if m.type == "error" else None
-            )
-            self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-            self.context.route("**/*", self._guard)
+        # A phone (``context`` with position and permission) has a 860 px high viewport.
+        height = 860 if context else 900
+        super().__init__(browser, base, width, height, folder=ARTIFACTS, **context)
         self.page.set_default_timeout(20_000)
         self.bodies: list[tuple[str, str]] = []
         self.page.on("response", self._keep)
@@ -116,21 +93,6 @@ class Officer(Session):
             # A redirect or an aborted response has no body.
             with contextlib.suppress(Exception):
                 self.bodies.append((response.url, response.text()))
-
-    def check(self, name: str) -> None:
-        """Screenshot, axe-core (no serious or critical violation), no errors, no outside."""
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-        self.page.add_script_tag(path=str(AXE))
-        result = self.page.evaluate("async () => await axe.run(document)")
-        bad = [
-            (v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3])
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-        assert not bad, (name, bad)
-        assert not self.errors, (name, self.errors)
-        assert not self.outside, (name, self.outside)
 
 
 def _map_click(page, map_id: str, lat: float, lon: float) -> None:
@@ -270,7 +232,7 @@ def test_officer_plans_a_walk_and_records_findings_on_a_phone(server, browser, t
     phone.page.click("#spara")
     phone.page.wait_for_selector("#ko li.koad")
     assert "ligger i kö" in phone.page.inner_text("#svar")
-    phone.page.screenshot(path=str(ARTIFACTS / "05-fynd-i-ko-400.png"), full_page=True)
+    screenshot(phone.page, ARTIFACTS, "05-fynd-i-ko-400")
     with httpx.Client(base_url=base, headers=kommun, timeout=60) as api:
         assert len(api.get(f"/api/walks/{walk_id}/findings").json()) == 1
     phone.context.set_offline(False)

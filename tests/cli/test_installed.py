@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import site
-import socket
 import subprocess
 import sys
 import time
@@ -23,15 +22,10 @@ import pytest
 
 from geodata import LANTMATERIET_ATTRIBUTION
 from service.render.format import number
+from tests.browser import free_port
 from tests.conftest import LANTMATERIET, POLISEN_ARCHIVE
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _get(url: str) -> str:
@@ -117,7 +111,7 @@ def test_installed_wheel_imports_data_and_serves_it(tmp_path: Path) -> None:
     )  # fmt: skip
     assert {r["kind"] for r in json.loads(listed.stdout)} >= {"lantmateriet", "polisen"}
 
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [loftesplan, "serve", "--host", "127.0.0.1", "--port", str(port)],
         cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

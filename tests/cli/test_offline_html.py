@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -12,9 +11,8 @@ from typer.testing import CliRunner
 from service.cli import app
 from service.render.maps.assets import external_assets
 from service.render.maps.base_layer import NO_SWEDISH_BASE
+from tests.browser import Session
 from tests.conftest import OSLO, STOCKHOLM
-
-CHROMIUM = "/usr/bin/chromium"
 
 #: One run of each CLI command that writes a map: (name, arguments before --map).
 MAP_COMMANDS = [
@@ -67,50 +65,20 @@ def test_no_remote_script_or_stylesheet(map_files: dict[str, Path], name: str) -
     assert "L.map(" in html and "leaflet" in html.lower()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian's chromium is required for the browser tests")
-        pytest.skip("Debian's chromium is required for the browser tests")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
-
-
 @pytest.mark.parametrize("name", [n for n, _ in MAP_COMMANDS])
 def test_map_draws_its_layers_with_the_network_off(
     map_files: dict[str, Path], browser, name: str
 ) -> None:
-    context = browser.new_context(viewport={"width": 1000, "height": 700}, offline=True)
-    page = context.new_page()
-    errors: list[str] = []
-    outside: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def guard(route) -> None:
-        url = route.request.url
-        if url.startswith(("file://", "data:")):
-            route.continue_()
-        else:
-            outside.append(url)
-            route.abort()
-
-    context.route("**/*", guard)
+    session = Session(browser, width=1000, height=700, allowed=("file://", "data:"), offline=True)
+    page = session.page
     page.goto(map_files[name].as_uri(), wait_until="load")
     page.wait_for_selector(".leaflet-container", timeout=20_000)
     # Vector layers (roads, sites, routes) are SVG paths or canvas; markers are icons.
     drawn = page.locator("path.leaflet-interactive, .leaflet-marker-icon, canvas").count()
-    context.close()
+    session.close()
     assert drawn > 0
-    assert errors == []
-    assert outside == []  # nothing was even attempted off this machine
+    assert session.page_errors == []  # no script failed
+    assert session.outside == []  # nothing was even attempted off this machine
 
 
 def test_swedish_walk_map_draws_the_base_layer_offline(map_files: dict[str, Path], browser) -> None:

@@ -14,22 +14,18 @@ from __future__ import annotations
 import bz2
 import html
 import re
-import shutil
-import socket
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from service.api.app import create_app
 from service.settings import Settings
+from tests.browser import Session, serve
 from tests.conftest import SHARED, STOCKHOLM, planner_token
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.slow
 
 PAYLOAD = (
@@ -51,12 +47,6 @@ OPEN_ALL = """() => {
   }
   return opened;
 }"""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _hostile_osm(target: Path) -> None:
@@ -86,18 +76,10 @@ def site(tmp_path_factory):
     )
     app = create_app(settings)
     token = planner_token(app.state.engine, "granskare", kommuner=("2321", "0180"))
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
-    headers = {"Authorization": f"Bearer {token}"}
-    ids = _seed(url, headers)
-    yield url, headers, ids
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(app) as url:
+        headers = {"Authorization": f"Bearer {token}"}
+        ids = _seed(url, headers)
+        yield url, headers, ids
 
 
 def _seed(url: str, headers: dict[str, str]) -> dict[str, int]:
@@ -173,21 +155,6 @@ def _seed(url: str, headers: dict[str, str]) -> dict[str, int]:
     return {"promise": made.json()["id"], "walk": walk_id, "plan": plan_id}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail("Debian's chromium is required (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
-
-
 def _pages(ids: dict[str, int]) -> dict[str, bool]:
     """Path -> whether it shows the payload (as text) somewhere on the page or its maps."""
     walk, plan, promise = ids["walk"], ids["plan"], ids["promise"]
@@ -210,25 +177,14 @@ def _pages(ids: dict[str, int]) -> dict[str, bool]:
 
 def test_no_payload_runs_on_any_page_or_map(site, browser):
     url, headers, ids = site
-    context = browser.new_context(extra_http_headers=headers)
-    outside: list[str] = []
-
-    def guard(route) -> None:
-        if route.request.url.startswith(url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    context.route("**/*", guard)
+    session = Session(browser, url, width=1280, height=720, extra_http_headers=headers)
+    session.page.close()
     problems: dict[str, list[str]] = {}
     for path, shows_payload in _pages(ids).items():
-        page = context.new_page()
+        session.errors.clear()  # the console errors of this page only
+        page = session.new_page()
         dialogs: list[str] = []
-        errors: list[str] = []
         page.on("dialog", lambda d, seen=dialogs: (seen.append(d.message), d.dismiss()))
-        page.on("console", lambda m, e=errors: e.append(m.text) if m.type == "error" else None)
-        page.on("pageerror", lambda exc, e=errors: e.append(str(exc)))
         response = page.goto(url + path, wait_until="networkidle")
         assert response is not None and response.status == 200, (path, response and response.status)
         title = page.title()
@@ -238,8 +194,8 @@ def test_no_payload_runs_on_any_page_or_map(site, browser):
         found = []
         if dialogs:
             found.append(f"dialogs {dialogs}")
-        if errors:
-            found.append(f"console errors {errors}")
+        if session.errors:
+            found.append(f"console errors {session.errors}")
         if page.title() != title or page.title() == "pwned":
             found.append(f"title changed to {page.title()!r}")
         if shows_payload and 'onerror="alert(3)' not in text:
@@ -247,6 +203,6 @@ def test_no_payload_runs_on_any_page_or_map(site, browser):
         if found:
             problems[path] = found
         page.close()
-    context.close()
+    session.close()
     assert not problems, problems
-    assert not outside, outside
+    assert not session.outside, session.outside
