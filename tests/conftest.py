@@ -103,11 +103,18 @@ def local_services(configure: Callable[..., Settings]) -> Iterator[object]:
 
 def run_cli(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str):
     """Run ``loftesplan checkpoints ARGS`` through the real entry point; (exit code, out, err)."""
+    return run_loftesplan(monkeypatch, capsys, "checkpoints", *args)
+
+
+def run_loftesplan(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
+) -> tuple[int, str, str]:
+    """Run ``loftesplan ARGS`` through the real entry point; (exit code, out, err)."""
     import sys
 
     from service.cli import main
 
-    monkeypatch.setattr(sys, "argv", ["loftesplan", "checkpoints", *args])
+    monkeypatch.setattr(sys, "argv", ["loftesplan", *args])
     code = 0
     try:
         main()

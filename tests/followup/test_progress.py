@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import sys
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -24,23 +23,14 @@ from service.followup.progress import (
     status_of,
 )
 from service.followup.spread import population_by_code
-from tests.conftest import POLISEN_ARCHIVE, PROMISES
+from tests.conftest import POLISEN_ARCHIVE, PROMISES, run_loftesplan
 
 YEAR_2023 = (date(2023, 1, 1), date(2023, 12, 31))
 
 
 def followup_cli(monkeypatch, capsys, *args: str) -> tuple[int, str, str]:
     """Run ``loftesplan followup ARGS`` through the real entry point."""
-    from service.cli import main
-
-    monkeypatch.setattr(sys, "argv", ["loftesplan", "followup", *args])
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_loftesplan(monkeypatch, capsys, "followup", *args)
 
 
 def independent_are_count(year: str) -> int:
