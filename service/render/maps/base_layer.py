@@ -112,6 +112,7 @@ def base_map(
     towns: gpd.GeoDataFrame | None = None,
     network: Network | None = None,
     osm_tiles: bool = True,
+    prefer_canvas: bool = False,
 ) -> BaseLayer:
     """A folium map of municipality ``code`` with the offline base layer drawn.
 
@@ -126,6 +127,9 @@ def base_map(
         A cached road network to draw faintly, if the caller has one.
     osm_tiles
         Offer OpenStreetMap tiles as an optional layer (never shown by default).
+    prefer_canvas
+        Draw vector layers on a canvas: maps with thousands of road pieces (plans) need it;
+        SVG keeps small public maps crisp and their shapes individually clickable.
 
     Returns
     -------
@@ -140,7 +144,9 @@ def base_map(
         admin = None
     outline = admin.geometry if admin is not None else land_geom
     minx, miny, maxx, maxy = gpd.GeoSeries([outline], crs=crs).to_crs(WGS84).total_bounds
-    fmap = folium.Map(tiles=None, control_scale=False, zoom_control=True, prefer_canvas=False)
+    fmap = folium.Map(
+        tiles=None, control_scale=False, zoom_control=True, prefer_canvas=prefer_canvas
+    )
     fmap.fit_bounds([[miny, minx], [maxy, maxx]])
     fmap.get_root().header.add_child(Element(_LABEL_CSS))
     attributions = []
@@ -231,7 +237,9 @@ def base_map(
 NO_SWEDISH_BASE = "Nätets utbredning – ingen svensk bakgrundsdata täcker området"
 
 
-def base_for_extent(extent: shapely.Geometry, osm_tiles: bool = False) -> BaseLayer:
+def base_for_extent(
+    extent: shapely.Geometry, osm_tiles: bool = False, prefer_canvas: bool = False
+) -> BaseLayer:
     """The base layer under a map of ``extent`` (WGS 84), wherever it lies.
 
     In Sweden this is :func:`base_map` of the municipality holding the extent's centre
@@ -245,6 +253,9 @@ def base_for_extent(extent: shapely.Geometry, osm_tiles: bool = False) -> BaseLa
         Geometry in WGS 84 the map shows (route, network hull).
     osm_tiles
         Offer OpenStreetMap tiles as an optional layer (never shown by default).
+    prefer_canvas
+        Draw vector layers on a canvas: maps with thousands of road pieces (plans) need it;
+        SVG keeps small public maps crisp and their shapes individually clickable.
 
     Returns
     -------
@@ -256,12 +267,20 @@ def base_for_extent(extent: shapely.Geometry, osm_tiles: bool = False) -> BaseLa
     kommun = municipality_at(centre, crs=WGS84)
     if kommun is not None:
         towns = settlements(kommun.code)
-        base = base_map(kommun.code, None if towns.empty else towns, osm_tiles=osm_tiles)
+        base = base_map(
+            kommun.code,
+            None if towns.empty else towns,
+            osm_tiles=osm_tiles,
+            prefer_canvas=prefer_canvas,
+        )
         minx, miny, maxx, maxy = extent.bounds
         base.fmap.fit_bounds([[miny, minx], [maxy, maxx]])
         return base
     fmap = folium.Map(
-        location=[centre.y, centre.x], tiles=None, control_scale=False, prefer_canvas=False
+        location=[centre.y, centre.x],
+        tiles=None,
+        control_scale=False,
+        prefer_canvas=prefer_canvas,
     )
     fmap.get_root().header.add_child(Element(_LABEL_CSS))
     hull = shapely.set_precision(extent.convex_hull.buffer(0.002), 1e-5)

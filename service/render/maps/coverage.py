@@ -109,10 +109,17 @@ def coverage_map(
     if plan.area is not None and plan.area.code:
         # The shared offline base layer: land, water, neighbours, labelled settlements; OSM
         # tiles only as an optional layer, off by default on the police side.
-        base = base_map(plan.area.code, _towns(plan.area.code), osm_tiles=tiles is not None)
+        base = base_map(
+            plan.area.code,
+            _towns(plan.area.code),
+            osm_tiles=tiles is not None,
+            prefer_canvas=True,
+        )
     else:
         # No municipality: the base of wherever the network lies (its extent abroad).
-        base = base_for_extent(shapely.box(*bounds), osm_tiles=tiles is not None)
+        base = base_for_extent(
+            shapely.box(*bounds), osm_tiles=tiles is not None, prefer_canvas=True
+        )
     fmap = base.fmap
     labels += base.attributions
     fmap.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
