@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextvars
 import logging
 import tempfile
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,6 +18,7 @@ from typing import Any
 
 import h3
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col
 
 from geodata import WGS84
@@ -29,6 +32,13 @@ INTERRUPTED_SV = (
 )
 
 log = logging.getLogger(__name__)
+
+#: Plan jobs store their outcome one at a time: two big write transactions from parallel jobs
+#: made SQLite answer "database is locked" to one of them (one of six Porto plans failed).
+_STORE_LOCK = threading.Lock()
+
+#: Attempts to store a finished plan while another writer (an API request) holds the lock.
+STORE_ATTEMPTS = 4
 
 #: H3 resolution of the sectors the schedule draws evenly from (cells of about 36 km²).
 SECTOR_H3_RESOLUTION = 6
@@ -86,7 +96,6 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
     """Plan checkpoints for a stored plan and store the outcome (never raises)."""
     from service.render.maps.assets import use_local_assets
     from service.render.maps.coverage import coverage_map, road_layers
-    from service.store.workplace import store_road_layers, store_site_labels
     from service.usecases import CheckpointRequest, plan_checkpoints_for_area
 
     with session_scope(engine) as session:
@@ -106,6 +115,7 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
         _step(plan_id, 2)
         html = use_local_assets(coverage_map(result, metrics, tiles=None).get_root().render())
         covered, uncovered = road_layers(result)
+        _store_with_retry(engine, plan_id, planned, html, covered, uncovered)
     except LoftesplanError as exc:
         _finish(engine, plan_id, "failed", error=str(exc))
         return
@@ -113,6 +123,32 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
         log.exception("checkpoint plan %s failed", plan_id)
         _finish(engine, plan_id, "failed", error="Internt fel vid planeringen; se serverloggen.")
         return
+    _finish(engine, plan_id, "done")
+
+
+def _store_with_retry(
+    engine: Engine, plan_id: int, planned: Any, html: str, covered: Any, uncovered: Any
+) -> None:
+    """Store the outcome under the jobs' lock; retry when SQLite reports a locked database."""
+    for attempt in range(1, STORE_ATTEMPTS + 1):
+        try:
+            with _STORE_LOCK:
+                _store_outcome(engine, plan_id, planned, html, covered, uncovered)
+            return
+        except OperationalError as exc:
+            if "locked" not in str(exc) or attempt == STORE_ATTEMPTS:
+                raise
+            log.warning("plan %s: database locked while storing, attempt %s", plan_id, attempt)
+            time.sleep(0.5 * attempt)
+
+
+def _store_outcome(
+    engine: Engine, plan_id: int, planned: Any, html: str, covered: Any, uncovered: Any
+) -> None:
+    """Store a finished plan's sites, labels, road layers, metrics and map (one transaction)."""
+    from service.store.workplace import store_road_layers, store_site_labels
+
+    result = planned.plan
     sites = result.sites.to_crs(WGS84)
     with session_scope(engine) as session:
         rows = []
@@ -162,7 +198,6 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
         }
         plan.provenance = result.network.provenance.to_dict()
         plan.map_html = html
-    _finish(engine, plan_id, "done")
 
 
 def _finish(engine: Engine, plan_id: int, status: str, error: str | None = None) -> None:
