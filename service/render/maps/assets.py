@@ -94,7 +94,28 @@ def _css_with_data_uris(css: str, folder: Path) -> str:
 
 def _inline_script(path: Path) -> str:
     code = path.read_text(encoding="utf-8").replace("</script", "<\\/script")
+    if path.name == "leaflet.js":
+        code += _default_icon_inline(path.parent / "images")
     return f"<script>\n{code}\n</script>"
+
+
+def _default_icon_inline(images: Path) -> str:
+    """Point Leaflet's default marker icon at ``data:`` URIs.
+
+    folium adds every marker with the default icon before it sets its own, and Leaflet
+    finds the default image by a path relative to its stylesheet, which an inlined file
+    does not have: without this the page asks for ``marker-icon.png`` beside itself.
+    """
+    uris = {
+        option: "data:image/png;base64," + base64.b64encode((images / name).read_bytes()).decode()
+        for option, name in (
+            ("iconUrl", "marker-icon.png"),
+            ("iconRetinaUrl", "marker-icon-2x.png"),
+            ("shadowUrl", "marker-shadow.png"),
+        )
+    }
+    options = ",".join(f'{key}:"{value}"' for key, value in uris.items())
+    return f"\nL.Icon.Default.imagePath='';L.Icon.Default.mergeOptions({{{options}}});\n"
 
 
 def _inline_style(path: Path) -> str:
