@@ -36,6 +36,8 @@ class Settings(GeodataSettings):
     secure_cookie: bool | None = None
     #: Checkpoint plan jobs that run at once; the rest wait in a queue.
     max_plan_jobs: int = Field(default=2, ge=1, le=64)
+    #: Seconds ``/health`` reuses a successful database write check (0: check every call).
+    health_check_interval_s: float = Field(default=2.0, ge=0, le=60)
     #: Minutes between polls of polisen.se's public events (0: never; never when offline).
     polisen_poll_minutes: float = Field(default=30.0, ge=0)
     #: Lowest level of the log messages shown (``DEBUG``, ``INFO``, ``WARNING``, ``ERROR``).

@@ -29,7 +29,7 @@ from service.api.routers import (
     workspaces,
 )
 from service.settings import Settings, get_service_settings
-from service.store.db import database_problem, engine_for
+from service.store.db import CachedHealth, engine_for
 from service.store.jobs import PlanJobs, fail_interrupted_jobs
 
 STATIC = Path(__file__).resolve().parents[1] / "render" / "static"
@@ -72,10 +72,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.plan_jobs = PlanJobs(app.state.engine, settings.max_plan_jobs)
     install_error_handlers(app)
 
+    health_check = CachedHealth(app.state.engine, settings)
+
     @app.get("/health", tags=["drift"], responses={503: {"model": HealthOut}})
     def health() -> HealthOut:
         """Liveness, and whether the database can be written (503 when not)."""
-        problem = database_problem(app.state.engine)
+        problem = health_check()
         if problem is None:
             return HealthOut(status="ok", database="skrivbar")
         return JSONResponse(  # type: ignore[return-value]

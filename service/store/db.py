@@ -14,6 +14,8 @@ import importlib
 import os
 import shutil
 import stat
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -173,6 +175,32 @@ def database_problem(engine: Engine) -> str | None:
     if path is not None and shutil.disk_usage(path.parent).free < 10_000_000:
         return "disken där databasen ligger är full"
     return None
+
+
+class CachedHealth:
+    """:func:`database_problem`, with a success reused for ``health_check_interval_s``.
+
+    The check is a rolled-back write; under load every ``/health`` call queued behind the
+    writers. A failure is never reused, so a locked or full database shows at once.
+    """
+
+    def __init__(self, engine: Engine, settings: Any) -> None:
+        self.engine = engine
+        self.settings = settings
+        self._ok_until = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str | None:
+        """Why the database cannot take a write now (Swedish), or None when it can."""
+        if time.monotonic() < self._ok_until:
+            return None
+        with self._lock:
+            if time.monotonic() < self._ok_until:
+                return None
+            problem = database_problem(self.engine)
+            if problem is None:
+                self._ok_until = time.monotonic() + self.settings.health_check_interval_s
+            return problem
 
 
 @contextmanager

@@ -202,6 +202,7 @@ def test_database_file_and_data_dir_are_private(tmp_path):
 
 
 def test_locked_database_answers_503_and_health_says_so(app, polis):
+    app.state.settings.health_check_interval_s = 0  # the default reuses a success for 2 s
     client = TestClient(app)
     assert client.get("/health").json() == {"status": "ok", "database": "skrivbar"}
     path = str(app.state.engine.url.database)
@@ -219,6 +220,21 @@ def test_locked_database_answers_503_and_health_says_so(app, polis):
     finally:
         locker.rollback()
         locker.close()
+    assert client.get("/health").status_code == 200
+
+
+def test_health_reuses_a_success_but_never_a_failure(app):
+    app.state.settings.health_check_interval_s = 30
+    client = TestClient(app)
+    assert client.get("/health").status_code == 200  # checked, reused for 30 s
+    locker = sqlite3.connect(str(app.state.engine.url.database), timeout=1)
+    locker.execute("BEGIN EXCLUSIVE")
+    try:
+        assert client.get("/health").status_code == 200  # the success is reused
+    finally:
+        locker.rollback()
+        locker.close()
+    app.state.settings.health_check_interval_s = 0
     assert client.get("/health").status_code == 200
 
 
