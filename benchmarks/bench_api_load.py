@@ -54,8 +54,10 @@ local i = 0
 request = function()
   i = i %% #paths + 1
   if %(write_every)d > 0 and i %% %(write_every)d == 0 then
-    return wrk.format("POST", %(write_path)s, {["Content-Type"] = "application/json"},
-                      %(write_body)s)
+    -- wrk.format uses the given headers instead of wrk.headers (-H): copy the token over.
+    local headers = {["Content-Type"] = "application/json"}
+    for key, value in pairs(wrk.headers) do headers[key] = value end
+    return wrk.format("POST", %(write_path)s, headers, %(write_body)s)
   end
   return wrk.format("GET", paths[i])
 end
@@ -266,7 +268,8 @@ def main() -> None:
         f"\nreads: target p95 < {TARGET_P95_MS:.0f} ms {verdict}; slowest: {worst} "
         f"p95 {rows[worst]['p95']:.1f} ms"
     )
-    verdict = "holds" if mixed["p95"] < TARGET_MIXED_P95_MS else "MISSED"
+    # Every write must have been taken (an unauthenticated write answers 401 fast).
+    verdict = "holds" if mixed["p95"] < TARGET_MIXED_P95_MS and not mixed["errors"] else "MISSED"
     print(
         f"mixed with 5 % writes: target p95 < {TARGET_MIXED_P95_MS:.0f} ms {verdict}; "
         f"p95 {mixed['p95']:.1f} ms ({mixed['p95'] / floor:.1f}x /health)"
