@@ -90,10 +90,23 @@ class PublicResponseCache:
         if method != "GET" or not PUBLIC_PATHS.match(path) or self.ttl_s <= 0:
             await self.app(scope, receive, send)
             return
-        key = self._key(path, scope.get("query_string", b""))
+        query_string = scope.get("query_string", b"")
+        key = self._key(path, query_string)
         if key is None:
-            await self.app(scope, receive, send)
-            self._learn(path, scope)
+            # The path's first request learns its route; the others arriving meanwhile wait
+            # for it (50 cold clients would otherwise compute the same answer in parallel).
+            learning = self._pending.get("?" + path)
+            if learning is not None:
+                await learning.wait()
+                key = self._key(path, query_string)
+        if key is None:
+            done = self._pending.setdefault("?" + path, asyncio.Event())
+            try:
+                await self.app(scope, receive, self._filling(None, path, send, scope))
+            finally:
+                done.set()
+                if self._pending.get("?" + path) is done:
+                    del self._pending["?" + path]
             return
         if await self._serve_cached(key, send):
             return
@@ -175,15 +188,19 @@ class PublicResponseCache:
         while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
             self._drop(next(iter(self._entries)))
 
-    def _filling(self, key: str, path: str, send: Send) -> Send:
+    def _filling(self, key: str | None, path: str, send: Send, scope: Scope | None = None) -> Send:
+        """Pass the answer on and store it; without a key, learn the route and store under it."""
         start: Message | None = None
         chunks: list[bytes] = []
 
         async def wrapped(message: Message) -> None:
-            nonlocal start
+            nonlocal start, key
             if message["type"] == "http.response.start":
                 start = message
-            elif message["type"] == "http.response.body" and start is not None:
+                if key is None and scope is not None:  # the route has run: learn it
+                    self._learn(path, scope)
+                    key = self._key(path, scope.get("query_string", b""))
+            elif message["type"] == "http.response.body" and start is not None and key:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body") and start["status"] == 200:
                     body = b"".join(chunks)
