@@ -23,6 +23,9 @@ class Settings(GeodataSettings):
     max_upload_bytes: int = Field(default=32_000_000, ge=1_000)
     #: Public answers are served from memory this long (0 turns the cache off).
     public_cache_s: float = Field(default=30.0, ge=0)
+    #: Seconds a public answer may still be served after a write in its municipality (0: drop
+    #: at once). Public figures are delayed by hours; this bounds recomputation under writes.
+    public_cache_write_grace_s: float = Field(default=0.0, ge=0, le=60)
     #: Bounds of that cache: answers held, and their total size in bytes.
     public_cache_entries: int = Field(default=2000, ge=1)
     public_cache_bytes: int = Field(default=64_000_000, ge=100_000)

@@ -121,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         PublicResponseCache,
         ttl_s=settings.public_cache_s,
+        write_grace_s=settings.public_cache_write_grace_s,
         max_entries=settings.public_cache_entries,
         max_bytes=settings.public_cache_bytes,
     )

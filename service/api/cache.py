@@ -8,8 +8,9 @@ a few seconds changes nothing a citizen sees; it keeps the read endpoints fast u
   (sorted), so arbitrary query strings cannot grow the cache.
 * Each entry is tagged with its municipality (from the path); a successful write in a
   workspace (``require_role`` records which) drops that municipality's entries and the
-  national ones, nothing else. Writes that touch no workspace (own API keys, sign-out) keep
-  the cache. The time limit bounds staleness when several processes share a database.
+  national ones, nothing else (at once, or within ``write_grace_s``). Writes that touch
+  no workspace (own API keys, sign-out) keep the cache. The time limit bounds staleness
+  when several processes share a database.
 * The cache is bounded in entries and bytes (least recently used goes first).
 """
 
@@ -70,6 +71,7 @@ class PublicResponseCache:
 
     app: ASGIApp
     ttl_s: float = 30.0
+    write_grace_s: float = 0.0
     max_entries: int = 2000
     max_bytes: int = 64_000_000
     _entries: OrderedDict[str, _Entry] = field(default_factory=OrderedDict)
@@ -156,13 +158,21 @@ class PublicResponseCache:
         return True
 
     def invalidate(self, municipality: str | None) -> None:
-        """Drop a municipality's entries and the national ones (None: everything)."""
+        """Expire a municipality's entries and the national ones (None: everything).
+
+        They go at once, or within ``write_grace_s``: under a stream of writes each answer is
+        then recomputed at most once per grace period instead of after every write.
+        """
+        latest = time.monotonic() - self.ttl_s + self.write_grace_s
         for key in [
             k
             for k, e in self._entries.items()
             if municipality is None or e.municipality in (None, municipality)
         ]:
-            self._drop(key)
+            if self.write_grace_s <= 0:
+                self._drop(key)
+            else:
+                self._entries[key].stored = min(self._entries[key].stored, latest)
 
     def _drop(self, key: str) -> None:
         entry = self._entries.pop(key, None)

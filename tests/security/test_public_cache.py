@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
@@ -59,7 +60,7 @@ def test_cache_is_bounded_in_entries_and_bytes(tmp_path):
 
 
 def test_a_write_drops_only_its_own_municipality(tmp_path):
-    app = _app(tmp_path)
+    app = _app(tmp_path, public_cache_write_grace_s=0)
     client = TestClient(app)
     token = planner_token(app.state.engine, "polis", roles=("polis",), kommuner=("2321",))
     before = {}
@@ -78,3 +79,19 @@ def test_a_write_drops_only_its_own_municipality(tmp_path):
     # A write that touches no workspace (a new API key) keeps every entry.
     assert client.post("/api/nycklar", json={"name": "k"}, headers=headers).status_code == 201
     assert _cache(app).size[0] == 2
+
+
+def test_after_a_write_an_answer_is_served_at_most_the_grace_period(tmp_path):
+    app = _app(tmp_path, public_cache_write_grace_s=0.5)
+    client = TestClient(app)
+    token = planner_token(app.state.engine, "polis", roles=("polis",), kommuner=("2321",))
+    for _ in range(2):
+        before = client.get("/api/public/2321/executed").json()
+    old = (datetime.now(UTC) - timedelta(days=5)).isoformat()
+    body = {"happened_at": old, "settlement": "Åre", "lat": 63.398, "lon": 13.081}
+    headers = {"Authorization": f"Bearer {token}"}
+    written = client.post("/api/workspaces/2321/executed", json=body, headers=headers)
+    assert written.status_code == 201
+    assert client.get("/api/public/2321/executed").json() == before  # within the grace
+    time.sleep(0.6)
+    assert client.get("/api/public/2321/executed").json()["areas"] != before["areas"]
