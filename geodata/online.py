@@ -139,3 +139,17 @@ def offline_error(what: str, instead: str, *, field: str | None = None) -> DataU
         else "ingen internetanslutning"
     )
     return DataUnavailableError(f"{what} kan inte hämtas: {reason}. {instead}", field=field)
+
+
+def require_overpass(what: str) -> None:
+    """Raise the offline error at once unless Overpass is reachable.
+
+    Lives here, not in the Overpass backend, so that callers can ask before importing OSMnx
+    (several seconds of imports just to learn that there is no network).
+    """
+    if not reachable(get_settings().overpass_url):
+        raise offline_error(
+            what,
+            "Använd en lokal OSM-fil eller data som hämtats tidigare.",
+            field="osm_file",
+        )

@@ -52,9 +52,11 @@ def _empty_settlements(source: str, note: str) -> gpd.GeoDataFrame:
 
 
 def _osm_settlements(m: Municipality) -> gpd.GeoDataFrame:
-    from geodata.osm._overpass import failure_text, osmnx_session, require_overpass
+    from geodata.online import require_overpass
 
     require_overpass(f"Orter i {m.label} från OpenStreetMap")
+    from geodata.osm._overpass import failure_text, osmnx_session
+
     area = municipality_boundary(m)
     with osmnx_session(timeout_s=60) as ox:
         try:

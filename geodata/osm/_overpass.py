@@ -25,7 +25,7 @@ from geodata import WGS84, metric_crs_for
 from geodata.area import Area
 from geodata.errors import DataUnavailableError
 from geodata.network import Network, Provenance, empty_network
-from geodata.online import offline_error, reachable
+from geodata.online import require_overpass
 from geodata.osm._file import _READ_KEYS, edge_attributes
 from geodata.osm.tags import FEATURE_RULES, FEATURE_TAGS, feature_kind, is_network_way
 from geodata.settings import get_settings
@@ -127,16 +127,6 @@ def failure_text(exc: BaseException) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "tjänsten gick inte att nå"
     return "tjänsten gav ett oväntat svar"
-
-
-def require_overpass(what: str) -> None:
-    """Raise the offline error at once unless Overpass is reachable."""
-    if not reachable(get_settings().overpass_url):
-        raise offline_error(
-            what,
-            "Använd en lokal OSM-fil eller data som hämtats tidigare.",
-            field="osm_file",
-        )
 
 
 def _first(value: object) -> object:

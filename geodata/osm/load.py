@@ -20,6 +20,7 @@ from geodata import WGS84
 from geodata.area import Area
 from geodata.errors import AreaNotCoveredError, InvalidInputError
 from geodata.network import NETWORK_KINDS, Network, Provenance
+from geodata.online import require_overpass
 from geodata.osm import _file as _osmfile
 from geodata.osm import cache
 
@@ -137,9 +138,9 @@ def _from_overpass(
 ) -> dict[str, Network]:
     if area is None:
         raise InvalidInputError(NO_AREA_MESSAGE)
+    require_overpass(f"OSM-data för {area.name}")
     from geodata.osm import _overpass
 
-    _overpass.require_overpass(f"OSM-data för {area.name}")
     networks = {}
     for kind in kinds:
         if progress:
@@ -272,6 +273,7 @@ def load_features(
             raise InvalidInputError(
                 "Ange ett område (kommun eller polygon) för att hämta OSM-data."
             )
+        require_overpass(f"Objekt (serveringar, skolor, hållplatser) för {area.name}")
         from geodata.osm import _overpass
 
         if progress:
