@@ -51,14 +51,15 @@ def _osm_errors() -> tuple[type[BaseException], ...]:
 
 def _osm_boundary(m: Municipality) -> Area:
     global _osm_unreachable_until  # noqa: PLW0603 - one process-wide back-off is the point
-    if m.code in _osm_boundary_cache:
-        return _osm_boundary_cache[m.code]
+    # Offline means offline: a boundary remembered from an earlier online call is not used.
     if not reachable(get_settings().nominatim_url):
         raise offline_error(
             f"{m.label}s gräns från OpenStreetMap",
             "Lantmäteriets eller SCB:s gräns används i stället.",
             field="boundary",
         )
+    if m.code in _osm_boundary_cache:
+        return _osm_boundary_cache[m.code]
     if time.monotonic() < _osm_unreachable_until:
         raise DataUnavailableError("OpenStreetMap (Nominatim) gick inte att nå nyss.")
     import requests
