@@ -26,6 +26,7 @@ length (±10 %) exists, there is no baseline to compare with and no ratio is pri
 from __future__ import annotations
 
 import itertools
+import os
 import sys
 import time
 from pathlib import Path
@@ -143,8 +144,16 @@ def _venue_stops(route) -> float:
     return sum(any(r["kind"] == "venue" for r in s.records) for s in route.stops) / len(route.stops)
 
 
+def _load() -> str:
+    """The machine's load averages (1, 5, 15 min) and its cores, as ``uptime`` shows them."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f}, {five:.2f}, {fifteen:.2f} on {os.cpu_count()} cores"
+
+
 def main() -> None:
     import pyrosm
+
+    print(f"start: {_load()}")
 
     cases = [
         ("stockholm", SHARED / "stockholm-norrmalm.osm.bz2"),
@@ -256,6 +265,7 @@ def main() -> None:
     feasible = [r for r in rows if r["rep_lb"] <= MAX_REPEATED]
     light_ok = [r["b_dark"] >= r["a_dark"] + 0.10 or r["b_dark"] > 0.90 for r in rows]
     gap = max(max(r["a_rep"], r["b_rep"]) - r["rep_lb"] for r in rows)
+    print(f"end: {_load()} (wall time above CPU time is time spent waiting for a core)")
     print(
         f"max time {max(max(r['a_s'], r['b_s']) for r in rows):.2f} s wall, "
         f"{max(max(r['a_cpu'], r['b_cpu']) for r in rows):.2f} s CPU (target < 2); "

@@ -100,9 +100,11 @@ def test_helsinki_dead_end_start_cannot_meet_thirty_percent(helsinki):
     assert lo <= route.length_m <= hi
     # A real closed walk never beats a lower bound; that it does not is the check on the bound.
     assert route.repeated_edge_share >= bound - 1e-9
-    # Regression guard, not the goal: measured 0.487 against 0.317 (the bound ignores odd
-    # vertices inside blocks and lets the loop use any share of the city centre it reaches).
-    assert route.repeated_edge_share <= bound + 0.18
+    # Regression guard, not the goal: measured 0.411 against 0.317 (0.487 before the exact
+    # repair descents); the bound ignores odd vertices inside blocks and lets the loop use any
+    # share of the city centre it reaches, and near the dead end's mouth the centre offers
+    # only 67 m loops or loops 333 m further on.
+    assert route.repeated_edge_share <= bound + 0.12
 
 
 def test_helsinki_central_start_bound_allows_the_target(helsinki):

@@ -46,6 +46,16 @@ REPEAT_PENALTY_PER_100M = 4.0
 #: 100 m.
 REPEAT_SOFT_SHARE = 0.22
 REPEAT_EXCESS_PENALTY = 40.0
+#: Evaluations the exact descent may spend on a walk that repeats more than the soft share.
+REPAIR_WORK = 3000
+#: Out-and-back tours the exact descent also starts from.
+REPAIR_SEEDS = 8
+#: When legs are routed again off the walk's other legs, those legs' edges look this many
+#: times longer; at most this many passes over the legs.
+REROUTE_COST = 3.0
+REROUTE_PASSES = 3
+#: Detours through a via node tried per leg and pass.
+VIA_TRIALS = 12
 #: Highway classes counted as footpaths (``footpath`` weight) when not tagged lit=yes.
 FOOTPATH_HIGHWAYS = frozenset({"footway", "path", "cycleway", "track", "steps"})
 #: Footpaths this close to a school (m) are ``school_path``.

@@ -17,7 +17,12 @@ road graph; OR-Tools' routing would need the full distance matrix and knows no e
    repeated length penalised);
 4. local search: 2-opt, remove-and-reinsert (which covers swaps) and re-insertion into freed
    budget, bounded by a number of route evaluations (not the clock: deterministic);
-5. padding with waypoints when the loop falls short of the ±10% window.
+5. padding with waypoints when the loop falls short of the ±10% window;
+6. where the walk still repeats more than ``REPEAT_SOFT_SHARE`` of its length (a start at the
+   end of a long dead end), exact best-improvement descents over every insertion, removal
+   and replacement in the window, from the tour and from the best out-and-back tours, then
+   detours: each leg routed again off the other legs' edges, directly or through a via
+   node where the trees from both ends meet by different edges (both bounded by counts).
 
 Everything is deterministic: ties go to the lowest index, sources are sorted by node id.
 """
@@ -193,11 +198,11 @@ def plan_walk(
     # Walking a metre twice costs half of what a new metre of the richest stretch kind earns.
     stretch = max(weights.get(k, 0.0) for k in STRETCH_KINDS)
     solver = _Solver(graph, start_pos, target, max(repeat_penalty, stretch / 2.0))
-    tour = solver.solve(work)
+    nodes = solver.solve(work)
     timings["solve"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    route = _realise(graph, solver, tour, places, eprize, target, weights, area_name)
+    route = _realise(graph, nodes, places, eprize, target, weights, area_name)
     if district is None and centre is not None:
         district = district_name(features, centre_xy, crs, centre[0], centre[1])
     describe_route(route, graph, features, notices, preset.name, district)

@@ -26,9 +26,6 @@ from service.planning.walks.route import (
     WalkRoute,
     WalkStop,
 )
-from service.planning.walks.solver import (
-    _Solver,
-)
 from service.planning.walks.stops import (
     cap_stops,
     max_stops,
@@ -38,17 +35,15 @@ from service.planning.walks.stops import (
 
 def _realise(
     graph: _Graph,
-    solver: _Solver,
-    tour: list[int],
+    nodes: np.ndarray,
     places: gpd.GeoDataFrame,
     eprize: dict[str, np.ndarray],
     target: float,
     weights: Mapping[str, float],
     area_name: str,
 ) -> WalkRoute:
-    """Turn the tour into geometry, numbered stops and metrics."""
+    """Turn the walk (node positions) into geometry, numbered stops and metrics."""
     net = graph.network
-    nodes = solver.nodes_of(tour)
     a, b = nodes[:-1], nodes[1:]
     rows = graph.rows_between(a, b)
     lengths = graph.length[rows]

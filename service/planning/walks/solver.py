@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import pandas as pd
@@ -20,8 +20,13 @@ from service.planning.walks.inputs import (
     LENGTH_TOLERANCE,
     PAD_TRIALS,
     PLACE_CELL_M,
+    REPAIR_SEEDS,
+    REPAIR_WORK,
     REPEAT_EXCESS_PENALTY,
     REPEAT_SOFT_SHARE,
+    REROUTE_COST,
+    REROUTE_PASSES,
+    VIA_TRIALS,
     WAYPOINT_CELL_M,
 )
 from service.planning.walks.prizes import (
@@ -100,7 +105,10 @@ class _Solver:
     def evaluate(self, tour: Sequence[int]) -> tuple[float, float, float]:
         """``(value, prize, length)`` of the realised tour; value penalises repeated length."""
         self.evaluations += 1
-        nodes = self.nodes_of(tour)
+        return self.score(self.nodes_of(tour))
+
+    def score(self, nodes: np.ndarray) -> tuple[float, float, float]:
+        """``(value, prize, length)`` of a walk given as node positions."""
         if len(nodes) < 2:
             return 0.0, 0.0, 0.0
         rows = self.g.rows_between(nodes[:-1], nodes[1:])
@@ -113,6 +121,12 @@ class _Solver:
         excess = max(0.0, repeated - REPEAT_SOFT_SHARE * self.target)
         value = prize - (self.repeat_penalty * repeated + REPEAT_EXCESS_PENALTY * excess) / 100.0
         return float(value), float(prize), float(lengths.sum())
+
+    def repeated(self, tour: Sequence[int]) -> float:
+        """Metres of the realised tour walked more than once."""
+        nodes = self.nodes_of(tour)
+        rows = self.g.rows_between(nodes[:-1], nodes[1:])
+        return float(self.g.length[rows].sum() - self.g.length[np.unique(rows)].sum())
 
     def tour_length(self, tour: Sequence[int]) -> float:
         t = np.asarray(tour)
@@ -178,12 +192,20 @@ class _Solver:
                     break
         return tour
 
-    def solve(self, work: int) -> list[int]:
-        """Build, improve and pad the tour (indices into ``sources``; 0 is the start).
+    def solve(self, work: int) -> np.ndarray:
+        """Build, improve, pad and untangle the tour; the walk's node positions.
 
         ``work`` bounds the local search by route evaluations, not by the clock, so the same
         input gives the same walk on any machine.
         """
+        tour = self.improve(work)
+        if self.repeated(tour) <= REPEAT_SOFT_SHARE * self.target:
+            return self.nodes_of(tour)
+        # The walk repeats too much: exact descents from several tours, then detours.
+        return self.untangle(self.repair(tour, REPAIR_WORK))
+
+    def improve(self, work: int) -> list[int]:
+        """Build, improve and pad the tour (indices into ``sources``; 0 is the start)."""
         budget = self.evaluations + work
         loops = self.L[0] + self.L[:, 0]
         loops[0] = np.inf
@@ -250,6 +272,157 @@ class _Solver:
             tour = max(trials)[2]
             length = self.tour_length(tour)
         return tour
+
+    def repair(self, tour: list[int], work: int) -> list[int]:
+        """Exact descents for a tour that walks too much of itself twice; the best result.
+
+        The insertion moves rank candidates by prize per metre from the leg matrices, which
+        cannot see repeats. Where repeats dominate the value (a start at the end of a long
+        dead end) :meth:`_descend` runs from the tour and from the ``REPAIR_SEEDS`` best
+        out-and-back tours in the window (a single move seldom turns the one into a loop),
+        all within ``work`` evaluations in total.
+        """
+        budget = self.evaluations + work
+        loops = self.L[0] + self.L[:, 0]
+        fits = np.flatnonzero((loops >= self.lo) & (loops <= self.hi))
+        seeds = sorted(([0, int(x), 0] for x in fits[fits > 0]), key=lambda t: -self.evaluate(t)[0])
+        best = (self.evaluate(tour)[0], tour)
+        for seed in [tour, *seeds[:REPAIR_SEEDS]]:
+            if self.evaluations >= budget:
+                break
+            found = self._descend(seed, budget)
+            if found[0] > best[0] + 1e-9:
+                best = found
+        return best[1]
+
+    def _descend(self, tour: list[int], budget: int) -> tuple[float, list[int]]:
+        """Best-improvement descent over :meth:`_neighbours`, evaluated exactly.
+
+        Stops when no neighbour improves, the repeats fall to the soft share or the
+        evaluation count reaches ``budget``. Returns ``(value, tour)``.
+        """
+        value = self.evaluate(tour)[0]
+        while self.repeated(tour) > REPEAT_SOFT_SHARE * self.target:
+            best: tuple[float, list[int]] | None = None
+            for trial in self._neighbours(tour):
+                if self.evaluations >= budget:
+                    break
+                trial_value = self.evaluate(trial)[0]
+                if trial_value > value + 1e-9 and (best is None or trial_value > best[0]):
+                    best = (trial_value, trial)
+            if best is None:
+                break
+            value, tour = best
+        return value, tour
+
+    def _neighbours(self, tour: list[int]) -> Iterator[list[int]]:
+        """Tours one insertion, removal or replacement away whose length is in the window."""
+        t = np.asarray(tour)
+        length = self.tour_length(tour)
+        legs = self.L
+
+        def fits(x: np.ndarray) -> np.ndarray:
+            return (x >= self.lo) & (x <= self.hi)
+
+        a, b = t[:-1], t[1:]
+        inserted = length + legs[a] + legs[:, b].T - legs[a, b][:, None]
+        inserted[:, 0] = np.inf
+        for i, x in zip(*np.nonzero(fits(inserted)), strict=True):
+            if x != a[i] and x != b[i]:
+                yield [*tour[: i + 1], int(x), *tour[i + 1 :]]
+        for pos in range(1, len(tour) - 1):
+            p, here, q = tour[pos - 1], tour[pos], tour[pos + 1]
+            rest = length - legs[p, here] - legs[here, q]
+            if len(tour) > 3 and fits(rest + legs[p, q]):
+                yield [*tour[:pos], *tour[pos + 1 :]]
+            replaced = rest + legs[p] + legs[:, q]
+            replaced[[0, here, p, q]] = np.inf
+            for x in np.flatnonzero(fits(replaced)).tolist():
+                yield [*tour[:pos], x, *tour[pos + 1 :]]
+
+    def untangle(self, tour: list[int]) -> np.ndarray:
+        """Re-route legs off the edges the rest of the walk already uses.
+
+        Legs are shortest paths, so a walk that has to come back the way it went (from a
+        start at the end of a long dead end) also walks its far end twice. Each leg in turn,
+        the last first, is replaced by one of its detours (:meth:`_detours`) when the walk's
+        exact value rises and its length stays in the window. A fixed number of passes and
+        of detours per leg: deterministic.
+        """
+        legs = [self.leg(a, b) for a, b in itertools.pairwise(tour)]
+        used_by = [self.g.rows_between(leg[:-1], leg[1:]) for leg in legs]
+        value, _, length = self.score(_join(legs))
+        for _ in range(REROUTE_PASSES):
+            improved = False
+            for i in reversed(range(len(legs))):
+                best = None
+                for leg in self._detours(legs, used_by, i, length):
+                    trial = [*legs[:i], leg, *legs[i + 1 :]]
+                    new_value, _, new_length = self.score(_join(trial))
+                    if new_value > value + 1e-9 and self.lo <= new_length <= self.hi:
+                        value, best = new_value, (trial, new_length)
+                if best is not None:
+                    legs, length = best
+                    used_by[i] = self.g.rows_between(legs[i][:-1], legs[i][1:])
+                    improved = True
+            if not improved:
+                break
+        return _join(legs)
+
+    def _detours(
+        self, legs: list[np.ndarray], used_by: list[np.ndarray], i: int, length: float
+    ) -> list[np.ndarray]:
+        """Other ways for leg ``i``, off the edges of the other legs where they can.
+
+        On the discounted lengths with the other legs' edges ``REROUTE_COST`` times longer:
+        the shortest way, and ways through a via node where the trees from both ends arrive
+        by different edges (so the leg turns there instead of doubling back), those with the
+        least length on other legs' edges first, then the longest; at most ``VIA_TRIALS``
+        distinct ones that keep the walk within the window.
+        """
+        g = self.g
+        a, b = int(legs[i][0]), int(legs[i][-1])
+        used = np.zeros(len(g.length), dtype=bool)
+        for j, rows in enumerate(used_by):
+            if j != i:
+                used[rows] = True
+        weight = g.weight.copy()
+        weight.data = weight.data * np.where(used[g.arcs.row], REROUTE_COST, 1.0)
+        old = float(g.length[used_by[i]].sum())
+        room = old + self.hi - length
+        ends = np.asarray([a, b])
+        _, pred = csgraph.dijkstra(
+            weight, indices=ends, return_predecessors=True, limit=REROUTE_COST * room
+        )
+        out = []
+        if a != b and pred[0, b] >= 0:
+            out.append(tree_path(pred[0], a, b))
+
+        def step(parent: np.ndarray, node: np.ndarray) -> list[np.ndarray]:
+            rows = g.rows_between(parent, node)
+            return [g.length[rows], g.length[rows] * used[rows]]
+
+        n = pred.shape[1]
+        (dist, overlap), found = tree_path_sums(pred, ends, np.arange(n), step)
+        total, over = dist.sum(axis=0), overlap.sum(axis=0)
+        ok = found.all(axis=0) & (pred[0] != pred[1]) & (total <= room)
+        ok &= length - old + total >= self.lo
+        ok[ends] = False
+        seen: set[tuple[float, float]] = set()
+        for x in np.flatnonzero(ok)[np.lexsort((-total[ok], over[ok]))].tolist():
+            key = (round(float(total[x]), 1), round(float(over[x]), 1))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(_join([tree_path(pred[0], a, x), tree_path(pred[1], b, x)[::-1]]))
+            if len(out) > VIA_TRIALS:
+                break
+        return out
+
+
+def _join(legs: Sequence[np.ndarray]) -> np.ndarray:
+    """One walk from consecutive legs (each leg starts where the one before ends)."""
+    return np.concatenate([legs[0][:1], *(leg[1:] for leg in legs)])
 
 
 def _reach(graph: _Graph, start_pos: int, limit: float) -> np.ndarray:
