@@ -14,6 +14,25 @@ if TYPE_CHECKING:
     from service.planning.checkpoints.model import MaximalCovering
 
 
+def row_entries(mat: sparse.csr_array, rows: np.ndarray) -> np.ndarray:
+    """The column indices of ``rows`` of a csr matrix, concatenated (one gather, no loop)."""
+    starts = mat.indptr[rows]
+    lengths = mat.indptr[rows + 1] - starts
+    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return mat.indices[offsets + np.arange(int(lengths.sum()))]
+
+
+def column_weights(mat: sparse.csr_array, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """``mat[rows].T @ weights`` for a 0/1 csr matrix, without building the row slice.
+
+    The sums run in the same order as scipy's product, so the result is the same to the bit.
+    """
+    lengths = mat.indptr[rows + 1] - mat.indptr[rows]
+    return np.bincount(
+        row_entries(mat, rows), weights=np.repeat(weights, lengths), minlength=mat.shape[1]
+    )
+
+
 class _State:
     """Mutable search state of the heuristic: chosen sites, cover counts and exact gains.
 
@@ -42,7 +61,7 @@ class _State:
         new = row[self.count[row] == 0]
         self.count[row] += 1
         if len(new):
-            self.gain -= self.cov_t[new].T @ self.w[new]
+            self.gain -= column_weights(self.cov_t, new, self.w[new])
         self.chosen[c] = True
         if self.nb is not None:
             self.blocked[self._row(self.nb, c)] += 1
@@ -54,7 +73,7 @@ class _State:
         self.count[row] -= 1
         lost = row[self.count[row] == 0]
         if len(lost):
-            self.gain += self.cov_t[lost].T @ self.w[lost]
+            self.gain += column_weights(self.cov_t, lost, self.w[lost])
         self.chosen[c] = False
         if self.nb is not None:
             self.blocked[self._row(self.nb, c)] -= 1
@@ -120,7 +139,7 @@ class _State:
                 row = self._row(cov, int(s))
                 uniq = row[self.count[row] == 1]
                 loss = float(w[uniq].sum())
-                both = cov_t[uniq].T @ w[uniq] if len(uniq) else 0.0
+                both = column_weights(cov_t, uniq, w[uniq]) if len(uniq) else 0.0
                 delta = self.gain + both - loss
                 allowed = ~self.chosen
                 if self.nb is not None:
