@@ -9,9 +9,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
-from geodata import LANTMATERIET_ATTRIBUTION, METRIC_CRS, WGS84
+from geodata import LANTMATERIET_ATTRIBUTION, METRIC_CRS, WGS84, transformer
 from geodata.area import Area
 from geodata.errors import (
     InvalidInputError,
@@ -237,7 +236,7 @@ def walk_area(
         )
     if center is not None:
         lat, lon = center
-        x, y = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True).transform(lon, lat)
+        x, y = transformer(WGS84, METRIC_CRS).transform(lon, lat)
         return Area(
             name=f"{radius_m / 1000:.1f} km runt {lat:.5f}, {lon:.5f}",
             geometry=shapely.Point(x, y).buffer(radius_m, quad_segs=32),

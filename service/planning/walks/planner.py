@@ -39,9 +39,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
-from geodata import WGS84
+from geodata import WGS84, transformer
 from geodata.area import Area
 from geodata.errors import (
     AreaNotCoveredError,
@@ -171,8 +170,12 @@ def plan_walk(
     weights = {**preset.weights, **(weights or {})}
     target = 1000.0 * float(length_km)
     crs = network.edges.crs
-    to_metric = Transformer.from_crs(WGS84, crs, always_xy=True)
+    to_metric = transformer(WGS84, crs)
     net = network.largest_component()
+    if features is not None and len(features) and features.crs != crs:
+        # Once here: every later step (places, prizes, stops, names) then works in the
+        # network's CRS, where reprojecting again is a copy.
+        features = features.to_crs(crs)
 
     # Meeting point.
     if centre is not None:

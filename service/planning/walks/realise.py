@@ -9,9 +9,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
-from geodata import WGS84
+from geodata import WGS84, transformer
 from service.planning.walks.directions import lighting_summary, lit_class, round_m
 from service.planning.walks.incidents import (
     street_names,
@@ -61,7 +60,7 @@ def _realise(
     keep = np.concatenate([[True], np.any(np.abs(np.diff(coords, axis=0)) > 1e-6, axis=1)])
     line = shapely.LineString(coords[keep])
 
-    to_wgs = Transformer.from_crs(net.edges.crs, WGS84, always_xy=True)
+    to_wgs = transformer(net.edges.crs, WGS84)
     start_lon, start_lat = to_wgs.transform(*graph.xy[nodes[0]])
     names = street_names(net.edges).to_numpy(dtype=object)
 
@@ -205,7 +204,7 @@ def _numbered_stops(groups: list[list[dict[str, Any]]], crs: Any) -> list[WalkSt
     """Numbered stops from merged groups; names are set later by :func:`describe_route`."""
     if not groups:
         return []
-    to_wgs = Transformer.from_crs(crs, WGS84, always_xy=True)
+    to_wgs = transformer(crs, WGS84)
     stops = []
     for i, group in enumerate(groups):
         lead = max(group, key=lambda r: r["priority"])

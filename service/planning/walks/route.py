@@ -10,9 +10,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
-from geodata import WGS84
+from geodata import WGS84, transformer
 from geodata.network import (
     Provenance,
 )
@@ -108,9 +107,7 @@ class WalkRoute:
     def coords_wgs84(self) -> np.ndarray:
         """``(n, 2)`` lon/lat of the loop."""
         xy = shapely.get_coordinates(self.geometry)
-        lon, lat = Transformer.from_crs(self.crs, WGS84, always_xy=True).transform(
-            xy[:, 0], xy[:, 1]
-        )
+        lon, lat = transformer(self.crs, WGS84).transform(xy[:, 0], xy[:, 1])
         return np.column_stack([lon, lat])
 
     @property

@@ -68,6 +68,7 @@ class _Solver:
         self.pred = pred
         self.L, self.P = self._leg_matrices(pred)
         self.leg_cache: dict[tuple[int, int], np.ndarray] = {}
+        self.rows_cache: dict[tuple[int, int], np.ndarray] = {}
         self.evaluations = 0
 
     def _leg_matrices(self, pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -102,16 +103,32 @@ class _Solver:
             else np.asarray([self.sources[tour[0]]])
         )
 
+    def leg_rows(self, a: int, b: int) -> np.ndarray:
+        """Edge rows of the leg from source ``a`` to source ``b``."""
+        key = (a, b)
+        cached = self.rows_cache.get(key)
+        if cached is None:
+            nodes = self.leg(a, b)
+            cached = self.rows_cache[key] = self.g.rows_between(nodes[:-1], nodes[1:])
+        return cached
+
     def evaluate(self, tour: Sequence[int]) -> tuple[float, float, float]:
         """``(value, prize, length)`` of the realised tour; value penalises repeated length."""
         self.evaluations += 1
-        return self.score(self.nodes_of(tour))
+        nodes = self.nodes_of(tour)
+        if len(nodes) < 2:
+            return 0.0, 0.0, 0.0
+        rows = np.concatenate([self.leg_rows(a, b) for a, b in itertools.pairwise(tour)])
+        return self._score(nodes, rows)
 
     def score(self, nodes: np.ndarray) -> tuple[float, float, float]:
         """``(value, prize, length)`` of a walk given as node positions."""
         if len(nodes) < 2:
             return 0.0, 0.0, 0.0
-        rows = self.g.rows_between(nodes[:-1], nodes[1:])
+        return self._score(nodes, self.g.rows_between(nodes[:-1], nodes[1:]))
+
+    def _score(self, nodes: np.ndarray, rows: np.ndarray) -> tuple[float, float, float]:
+        """``(value, prize, length)`` of a walk: its node positions and walked edge rows."""
         lengths = self.g.length[rows]
         distinct = np.unique(rows)
         repeated = lengths.sum() - self.g.length[distinct].sum()
@@ -124,8 +141,9 @@ class _Solver:
 
     def repeated(self, tour: Sequence[int]) -> float:
         """Metres of the realised tour walked more than once."""
-        nodes = self.nodes_of(tour)
-        rows = self.g.rows_between(nodes[:-1], nodes[1:])
+        if len(tour) < 2:
+            return 0.0
+        rows = np.concatenate([self.leg_rows(a, b) for a, b in itertools.pairwise(tour)])
         return float(self.g.length[rows].sum() - self.g.length[np.unique(rows)].sum())
 
     def tour_length(self, tour: Sequence[int]) -> float:
@@ -137,15 +155,9 @@ class _Solver:
     def insert_greedy(self, tour: list[int], budget: float) -> list[int]:
         """Cheapest prize-per-metre insertion until nothing more fits in ``budget``."""
         value, _, length = self.evaluate(tour)
-        blocked: set[int] = set()
-        k = len(self.sources)
+        excluded = self._visited(tour)
         while True:
-            on_route = np.zeros(k, dtype=bool)
-            on_route[tour] = True
-            covered = np.isin(self.sources, self.nodes_of(tour))
-            cand = np.flatnonzero(~on_route & ~covered)
-            if blocked:
-                cand = cand[~np.isin(cand, list(blocked))]
+            cand = np.flatnonzero(~excluded)
             if len(cand) == 0:
                 return tour
             t = np.asarray(tour)
@@ -161,9 +173,17 @@ class _Solver:
             new_value, _, new_length = self.evaluate(new)
             if new_value > value + 1e-9 and new_length <= budget:
                 tour, value, length = new, new_value, new_length
-                blocked.clear()
+                excluded = self._visited(tour)
             else:
-                blocked.add(int(cand[j]))
+                excluded[cand[j]] = True  # blocked until the tour changes
+
+    def _visited(self, tour: list[int]) -> np.ndarray:
+        """Per source: on the tour, or passed by it."""
+        passed = np.zeros(len(self.g.xy), dtype=bool)
+        passed[self.nodes_of(tour)] = True
+        visited = passed[self.sources]
+        visited[tour] = True
+        return visited
 
     def two_opt(self, tour: list[int]) -> list[int]:
         """Reverse segments while the (matrix) length drops; keeps the exact value."""
