@@ -8,7 +8,9 @@ data (OSM names, settlement names) must therefore be safe in both places at once
 * as HTML: ``& < > " '`` become entities;
 * inside a template literal: `` ` ``, ``$`` and ``\\`` (which would end the literal, start an
   expression or escape a character) and U+2028/U+2029 become entities too, so the literal's
-  value is exactly the HTML text, which the browser then shows as the original characters.
+  value is exactly the HTML text, which the browser then shows as the original characters;
+* as Jinja source: ``{`` and ``}`` become entities, since folium's library (branca) compiles
+  each rendered map part as a template once more before it writes the page.
 
 Every map builds its tooltips with :func:`tooltip`, its popups with :func:`popup` (markup we
 write, with each value passed through :func:`text`) and its GeoJSON tooltip properties with
@@ -24,9 +26,19 @@ from typing import Any
 import folium
 import pandas as pd
 
-#: Characters that are harmless in HTML text but not inside a JavaScript template literal.
+#: Characters that are harmless in HTML text but not inside a JavaScript template literal, and
+#: the braces: branca compiles each rendered map part as a Jinja template again, so
+#: ``{{ ... }}`` in a finding's description ran on the server and ``{%`` answered 500.
 _TEMPLATE_LITERAL = str.maketrans(
-    {"`": "&#96;", "$": "&#36;", "\\": "&#92;", "\u2028": "&#8232;", "\u2029": "&#8233;"}
+    {
+        "`": "&#96;",
+        "$": "&#36;",
+        "\\": "&#92;",
+        "\u2028": "&#8232;",
+        "\u2029": "&#8233;",
+        "{": "&#123;",
+        "}": "&#125;",
+    }
 )
 
 
@@ -38,7 +50,7 @@ def text(value: object) -> str:
 def markup(fragment: str) -> str:
     r"""Service-written markup (values already through :func:`text`), inert in a literal.
 
-    The markup itself must not use `` ` ``, ``$`` or ``\`` as code.
+    The markup itself must not use `` ` ``, ``$``, ``\`` or braces as code.
     """
     return fragment.translate(_TEMPLATE_LITERAL)
 

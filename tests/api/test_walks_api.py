@@ -94,3 +94,17 @@ def test_finding_far_from_the_route_is_refused_and_near_is_kept(client, walk):
     assert "högst 1 km" in response.json()["detail"]
     csv_text = client.get(f"/api/walks/{walk['id']}/findings.csv").text
     assert "öppen" in csv_text and "belysning" in csv_text
+
+
+def test_template_syntax_in_a_finding_shows_as_text_on_its_map(client, walk):
+    # folium/branca compile each rendered map part as a Jinja template, so text reaching a map
+    # must not read as template syntax: "{{ ... }}" was evaluated on the server and "{%" was
+    # a 500 before the escaping path turned braces into entities.
+    description = "{{ 'ab' ~ 'cd' }} {% if true %}ja{% endif %} {# kommentar"
+    finding = {"lat": 59.3375, "lon": 18.07, "category": "belysning", "description": description}
+    response = client.post(f"/api/walks/{walk['id']}/findings", json=finding)
+    assert response.status_code == 201, response.text
+    page = client.get(f"/api/walks/{walk['id']}/findings/karta")
+    assert page.status_code == 200, page.text[:300]
+    assert "abcd" not in page.text
+    assert "&#123;&#123; &#x27;ab&#x27; ~ &#x27;cd&#x27; &#125;&#125;" in page.text
