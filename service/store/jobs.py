@@ -113,8 +113,9 @@ def run_plan_job(engine: Engine, plan_id: int, municipality_code: str) -> None:
         result = planned.plan
         metrics = planned.metrics.to_dict()
         _step(plan_id, 2)
-        html = use_local_assets(coverage_map(result, metrics, tiles=None).get_root().render())
         covered, uncovered = road_layers(result)
+        fmap = coverage_map(result, metrics, tiles=None, layers=(covered, uncovered))
+        html = use_local_assets(fmap.get_root().render())
         _store_with_retry(engine, plan_id, planned, html, covered, uncovered)
     except LoftesplanError as exc:
         _finish(engine, plan_id, "failed", error=str(exc))

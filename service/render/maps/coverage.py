@@ -95,11 +95,14 @@ def coverage_map(
     metrics: dict[str, Any],
     show_candidates: bool = True,
     tiles: str | None = "OpenStreetMap",
+    layers: tuple[shapely.Geometry, shapely.Geometry] | None = None,
 ) -> folium.Map:
     """A folium map of ``plan`` (:class:`~service.planning.checkpoints.CheckpointPlan`) in Swedish.
 
     Layers: Kommungräns/Område, Vägar inom räckhåll, Vägar utom räckhåll, Kontroller,
     Kandidatplatser (hidden by default), Tätorter; plus a metrics panel, legend and sources.
+    ``layers`` are the plan's :func:`road_layers` when the caller already has them (a plan
+    job stores them too; merging a large network's roads takes seconds).
     """
     # Terrain plans run on trails, not roads: say "led" where the map would say "väg".
     way, ways = ("väg", "vägar") if plan.network.kind == "drive" else ("led", "leder")
@@ -140,7 +143,7 @@ def coverage_map(
         boundary.add_to(fmap)
         labels.append(area.attribution)
 
-    covered, uncovered = road_layers(plan)
+    covered, uncovered = layers if layers is not None else road_layers(plan)
     radius_txt = (
         f"{plan.radius / 1000:.1f} km".replace(".", ",")
         if plan.mode == "length"
