@@ -30,8 +30,6 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from service.planning.checkpoints.search import row_entries
-
 #: Subgradient iterations of the bound at most: a work budget, not seconds, so the printed gap
 #: is the same on a busy machine as on an idle one (each iteration is one pass over the merged
 #: rows). On the Porto benchmark instance (K 50, 2,000 candidates) 300 iterations come within
@@ -172,7 +170,7 @@ def lagrangian_bound(
         ):
             break
         # Subgradient of L: -1 where W > lambda, plus how often the chosen columns hold g.
-        grad = np.bincount(row_entries(cols, chosen), minlength=len(w)).astype(float)
+        grad = np.bincount(_row_entries(cols, chosen), minlength=len(w)).astype(float)
         grad -= lam < w
         direction = grad if direction is None else DEFLECTION * grad + (1 - DEFLECTION) * direction
         norm = float(np.square(direction).sum())  # not BLAS: its threads stall on busy hosts
@@ -186,3 +184,11 @@ def lagrangian_bound(
     best = float(total - best_lam.sum() + s[np.concatenate([fixed_idx, top])].sum())
     best = max(best, objective)  # a bound below a real plan can only be rounding
     return Certificate(best, objective, done, time.perf_counter() - start)
+
+
+def _row_entries(mat: sparse.csr_array, rows: np.ndarray) -> np.ndarray:
+    """The column indices of ``rows`` of a csr matrix, concatenated (one gather, no loop)."""
+    starts = mat.indptr[rows]
+    lengths = mat.indptr[rows + 1] - starts
+    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
+    return mat.indices[offsets + np.arange(int(lengths.sum()))]

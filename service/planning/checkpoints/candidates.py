@@ -81,9 +81,15 @@ USER_SNAP_M = 250.0
 
 def _rank(highway: pd.Series) -> np.ndarray:
     """Road-class rank per edge; 99 for anything unclassed (tracks, bare trail ways)."""
-    return highway.map(
-        lambda h: ROAD_CLASS_RANK.get(base_class(h), 99) if isinstance(h, str) else 99
-    ).to_numpy()
+
+    def rank(h: object) -> int:
+        return ROAD_CLASS_RANK.get(base_class(h), 99) if isinstance(h, str) else 99
+
+    try:  # one lookup per distinct tag (a few dozen), not per edge
+        codes, values = pd.factorize(highway, use_na_sentinel=False)
+    except TypeError:  # unhashable values (lists): per edge
+        return highway.map(rank).to_numpy()
+    return np.array([rank(h) for h in values], dtype=np.int64)[codes]
 
 
 def eligible_edges(network: Network, min_class: str = "unclassified") -> np.ndarray:

@@ -7,30 +7,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from scipy import sparse
+from scipy.sparse import _sparsetools
 
 from geodata.errors import InfeasibleError
 
 if TYPE_CHECKING:
     from service.planning.checkpoints.model import MaximalCovering
-
-
-def row_entries(mat: sparse.csr_array, rows: np.ndarray) -> np.ndarray:
-    """The column indices of ``rows`` of a csr matrix, concatenated (one gather, no loop)."""
-    starts = mat.indptr[rows]
-    lengths = mat.indptr[rows + 1] - starts
-    offsets = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths)
-    return mat.indices[offsets + np.arange(int(lengths.sum()))]
-
-
-def column_weights(mat: sparse.csr_array, rows: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """``mat[rows].T @ weights`` for a 0/1 csr matrix, without building the row slice.
-
-    The sums run in the same order as scipy's product, so the result is the same to the bit.
-    """
-    lengths = mat.indptr[rows + 1] - mat.indptr[rows]
-    return np.bincount(
-        row_entries(mat, rows), weights=np.repeat(weights, lengths), minlength=mat.shape[1]
-    )
 
 
 class _State:
@@ -51,7 +33,27 @@ class _State:
         self.nb = p.neighbours.astype(np.int32).tocsr() if p.neighbours is not None else None
         self.reached = np.zeros(0 if reach is None else reach.shape[1], dtype=np.int32)
         self.gain = np.asarray(self.cov @ w, dtype=float)
+        # Pieces × candidates holding each piece's weight: a slice of its rows gives the gain
+        # of the pieces in that slice per candidate with one bincount (no transposed product;
+        # the sums run in the same order, so the gains are the same to the bit).
+        cov_t = self.cov_t
+        piece = np.repeat(np.arange(cov_t.shape[0]), np.diff(cov_t.indptr))
+        self.cov_tw = sparse.csr_array((w[piece], cov_t.indices, cov_t.indptr), cov_t.shape)
         self.tol = 1e-9 * max(float(w.sum()), 1.0)
+
+    def _piece_gains(self, pieces: np.ndarray) -> np.ndarray:
+        """Per candidate: the weight of ``pieces`` it covers (``cov_t[pieces].T @ w[pieces]``).
+
+        The rows are gathered with scipy's own row-indexing kernel (what ``cov_tw[pieces]``
+        runs, without building a matrix): a third of the heuristic's time on Porto.
+        """
+        mat = self.cov_tw
+        ip = mat.indptr
+        pieces = pieces.astype(ip.dtype, copy=False)
+        n = int((ip[pieces + 1] - ip[pieces]).sum())
+        cols, vals = np.empty(n, dtype=mat.indices.dtype), np.empty(n)
+        _sparsetools.csr_row_index(len(pieces), pieces, ip, mat.indices, mat.data, cols, vals)
+        return np.bincount(cols, weights=vals, minlength=mat.shape[1])
 
     def _row(self, mat: sparse.csr_array, c: int) -> np.ndarray:
         return mat.indices[mat.indptr[c] : mat.indptr[c + 1]]
@@ -61,7 +63,7 @@ class _State:
         new = row[self.count[row] == 0]
         self.count[row] += 1
         if len(new):
-            self.gain -= column_weights(self.cov_t, new, self.w[new])
+            self.gain -= self._piece_gains(new)
         self.chosen[c] = True
         if self.nb is not None:
             self.blocked[self._row(self.nb, c)] += 1
@@ -73,7 +75,7 @@ class _State:
         self.count[row] -= 1
         lost = row[self.count[row] == 0]
         if len(lost):
-            self.gain += column_weights(self.cov_t, lost, self.w[lost])
+            self.gain += self._piece_gains(lost)
         self.chosen[c] = False
         if self.nb is not None:
             self.blocked[self._row(self.nb, c)] -= 1
@@ -128,7 +130,7 @@ class _State:
         ``both[c]`` is the weight only ``s`` covers that ``c`` also covers: one sparse product
         over ``s``'s uniquely covered pieces, so a pass costs about one pass over the matrix.
         """
-        cov, cov_t, w = self.cov, self.cov_t, self.w
+        cov, w = self.cov, self.w
         improved = True
         while improved:
             improved = False
@@ -139,7 +141,7 @@ class _State:
                 row = self._row(cov, int(s))
                 uniq = row[self.count[row] == 1]
                 loss = float(w[uniq].sum())
-                both = column_weights(cov_t, uniq, w[uniq]) if len(uniq) else 0.0
+                both = self._piece_gains(uniq) if len(uniq) else 0.0
                 delta = self.gain + both - loss
                 allowed = ~self.chosen
                 if self.nb is not None:
