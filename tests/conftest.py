@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -15,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(get_settings().shared_dir or ROOT.parent / "shared")
 OSM_DIR = SHARED / "geodata" / "osm"
 STOCKHOLM = OSM_DIR / "stockholm-norrmalm.osm.bz2"
+T = TypeVar("T")
 OSLO = OSM_DIR / "oslo-east-2019.osm.pbf"
 RHEIN_NECKAR = OSM_DIR / "rhein-neckar-2016.osm.pbf"
 PORTO = OSM_DIR / "porto-2015.osm.pbf"
@@ -146,6 +149,20 @@ def planner_token(
             for role in roles:
                 grant(session, user, code, role)
         return issue_token(session, user, name="test")
+
+
+def eventually(read: Callable[[], T], done: Callable[[T], bool], within_s: float) -> T:
+    """Read until ``done`` holds or ``within_s`` seconds passed; the last answer read.
+
+    Public answers may lag a write by ``public_cache_write_grace_s`` (1 s by default); a test
+    of a write's effect on them waits for it this way instead of turning the grace off.
+    """
+    deadline = time.monotonic() + within_s
+    answer = read()
+    while not done(answer) and time.monotonic() < deadline:
+        time.sleep(0.05)
+        answer = read()
+    return answer
 
 
 @pytest.fixture(scope="session")

@@ -7,10 +7,15 @@ a few seconds changes nothing a citizen sees; it keeps the read endpoints fast u
 * The key is the normalised path plus only the query parameters the matched route reads
   (sorted), so arbitrary query strings cannot grow the cache.
 * Each entry is tagged with its municipality (from the path); a successful write in a
-  workspace (``require_role`` records which) drops that municipality's entries and the
-  national ones, nothing else (at once, or within ``write_grace_s``). Writes that touch
-  no workspace (own API keys, sign-out) keep the cache. The time limit bounds staleness
-  when several processes share a database.
+  workspace (``require_role`` records which) expires that municipality's entries, nothing
+  else, at once or ``write_grace_s`` later. National answers (``/``, ``/sverige``,
+  ``/api/public/sverige``) read Polisen's notices and the list of workspaces, which no API
+  write changes (the API grants roles only inside an existing workspace), so writes keep
+  them. Writes that touch no workspace (own API keys, sign-out) keep the cache. The time
+  limit bounds staleness when another process (the CLI) writes to the same database.
+* An answer computed while a write in its municipality committed may predate the write:
+  it is stored with the write's deadline (computation start + ``write_grace_s``), so a
+  write is never hidden for the whole time limit.
 * The cache is bounded in entries and bytes (least recently used goes first).
 """
 
@@ -41,7 +46,7 @@ WORKSPACE_STATE = "workspace_code"
 
 @dataclass
 class _Entry:
-    stored: float
+    expires: float
     start: Message
     body: bytes
     municipality: str | None
@@ -78,6 +83,10 @@ class PublicResponseCache:
     _bytes: int = 0
     _pending: dict[str, asyncio.Event] = field(default_factory=dict)
     _path_params: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: When the latest successful write in each municipality answered (monotonic clock).
+    _written: dict[str, float] = field(default_factory=dict)
+    #: How many answers were computed and stored, per municipality (None: national).
+    computed: dict[str | None, int] = field(default_factory=dict)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve from the cache, fill it, or invalidate after a successful write."""
@@ -113,9 +122,13 @@ class PublicResponseCache:
         if await self._serve_cached(key, send):
             return
         # Single flight: when many clients miss at once, one computes and the rest wait for it
-        # (otherwise 50 cold misses aggregate the same rows 50 times in parallel).
+        # (otherwise 50 cold misses aggregate the same rows 50 times in parallel). While it
+        # runs they get the answer it replaces, if that is still held: one that expired by
+        # time. Entries a write drops at once (no grace) are gone, so then everyone waits.
         pending = self._pending.get(key)
         if pending is not None:
+            if await self._serve_cached(key, send, stale=True):
+                return
             await pending.wait()
             if await self._serve_cached(key, send):
                 return
@@ -148,31 +161,30 @@ class PublicResponseCache:
             self._path_params.clear()
         self._path_params[path] = _query_names(dependant)
 
-    async def _serve_cached(self, key: str, send: Send) -> bool:
+    async def _serve_cached(self, key: str, send: Send, *, stale: bool = False) -> bool:
+        """Send the entry for ``key`` if it is held and fresh (or ``stale`` is allowed)."""
         entry = self._entries.get(key)
-        if entry is None or time.monotonic() - entry.stored >= self.ttl_s:
+        if entry is None or (not stale and time.monotonic() >= entry.expires):
             return False
         self._entries.move_to_end(key)
         await send(entry.start)
         await send({"type": "http.response.body", "body": entry.body})
         return True
 
-    def invalidate(self, municipality: str | None) -> None:
-        """Expire a municipality's entries and the national ones (None: everything).
+    def invalidate(self, municipality: str) -> None:
+        """Expire a municipality's entries ``write_grace_s`` from now (0: at once).
 
-        They go at once, or within ``write_grace_s``: under a stream of writes each answer is
-        then recomputed at most once per grace period instead of after every write.
+        Under a stream of writes each answer is then recomputed at most once per grace
+        period instead of after every write.
         """
-        latest = time.monotonic() - self.ttl_s + self.write_grace_s
-        for key in [
-            k
-            for k, e in self._entries.items()
-            if municipality is None or e.municipality in (None, municipality)
-        ]:
+        now = time.monotonic()
+        self._written[municipality] = now
+        deadline = now + self.write_grace_s
+        for key in [k for k, e in self._entries.items() if e.municipality == municipality]:
             if self.write_grace_s <= 0:
                 self._drop(key)
             else:
-                self._entries[key].stored = min(self._entries[key].stored, latest)
+                self._entries[key].expires = min(self._entries[key].expires, deadline)
 
     def _drop(self, key: str) -> None:
         entry = self._entries.pop(key, None)
@@ -189,8 +201,12 @@ class PublicResponseCache:
 
         return wrapped
 
-    def _store(self, key: str, entry: _Entry) -> None:
-        if len(entry.body) > self.max_bytes:
+    def _store(self, key: str, started: float, entry: _Entry) -> None:
+        """Keep ``entry``, computed from ``started`` on, unless a write has already expired it."""
+        if entry.municipality is not None and self._written.get(entry.municipality, -1) >= started:
+            entry.expires = min(entry.expires, started + self.write_grace_s)
+        self.computed[entry.municipality] = self.computed.get(entry.municipality, 0) + 1
+        if len(entry.body) > self.max_bytes or entry.expires <= time.monotonic():
             return
         self._drop(key)
         self._entries[key] = entry
@@ -202,6 +218,7 @@ class PublicResponseCache:
         """Pass the answer on and store it; without a key, learn the route and store under it."""
         start: Message | None = None
         chunks: list[bytes] = []
+        started = time.monotonic()
 
         async def wrapped(message: Message) -> None:
             nonlocal start, key
@@ -214,9 +231,8 @@ class PublicResponseCache:
                 chunks.append(message.get("body", b""))
                 if not message.get("more_body") and start["status"] == 200:
                     body = b"".join(chunks)
-                    self._store(
-                        key, _Entry(time.monotonic(), start, body, _municipality_code(path))
-                    )
+                    entry = _Entry(started + self.ttl_s, start, body, _municipality_code(path))
+                    self._store(key, started, entry)
             await send(message)
 
         return wrapped

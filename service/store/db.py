@@ -190,6 +190,11 @@ class CachedHealth:
         self._ok_until = 0.0
         self._lock = threading.Lock()
 
+    @property
+    def recently_ok(self) -> bool:
+        """Whether a success is still being reused (the answer needs no database call)."""
+        return time.monotonic() < self._ok_until
+
     def __call__(self) -> str | None:
         """Why the database cannot take a write now (Swedish), or None when it can."""
         if time.monotonic() < self._ok_until:
