@@ -338,7 +338,11 @@ class Server:
                 self.kill()
 
     def client(self) -> httpx.Client:
-        return httpx.Client(base_url=self.base, headers=self.headers, timeout=60)
+        # Idle connections expire well before uvicorn's 5 s keep-alive: httpx's default expiry is
+        # also 5 s, and on a loaded machine a reused connection then met the server's close
+        # (ECONNRESET in the six-plan poll loop).
+        limits = httpx.Limits(keepalive_expiry=1.0)
+        return httpx.Client(base_url=self.base, headers=self.headers, timeout=60, limits=limits)
 
 
 @pytest.fixture(scope="module")
