@@ -32,8 +32,10 @@ from scipy import sparse
 
 #: Subgradient iterations of the bound at most: a work budget, not seconds, so the printed gap
 #: is the same on a busy machine as on an idle one (each iteration is one pass over the merged
-#: rows). On the Porto benchmark instance (K 50, 2,000 candidates) 300 iterations come within
-#: 0.3 % of the LP relaxation's value, as close as 500 iterations of the former schedule.
+#: rows). On the Porto benchmark instance (K 50, 2,000 candidates) 300 iterations reach
+#: 6,783.4 km, at most 0.34 % above the LP relaxation's value (which long primal-dual and
+#: subgradient runs bracket between 6,760.6 and 6,769.1 km), as close as 500 iterations of the
+#: former schedule (patience 30, deflection 0.3: 6,781.5 km) in 56 % of their CPU time.
 DEFAULT_BOUND_ITERATIONS = 300
 #: Seconds after which the bound stops anyway (a guard for huge instances).
 DEFAULT_BOUND_SECONDS = 30.0
