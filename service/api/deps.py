@@ -39,7 +39,7 @@ from geodata.municipalities import find_municipality
 from service.api.cache import WORKSPACE_STATE
 from service.settings import Settings
 from service.store.accounts import roles_in
-from service.store.crud import get_or_404
+from service.store.crud import get_or_404, workspace_id_or_404
 from service.store.db import get_row
 from service.store.models import (
     ActivityRow,
@@ -186,9 +186,9 @@ def _row_id(params: dict[str, Any], name: str) -> int:
 def _workspace_id_of_row(session: Session, params: dict[str, Any]) -> int | None:
     """The workspace id of the row a path names by id (404 when the row does not exist)."""
     if "plan_id" in params:
-        return get_or_404(session, CheckpointPlan, _row_id(params, "plan_id"), "Plan").workspace_id
+        return workspace_id_or_404(session, CheckpointPlan, _row_id(params, "plan_id"), "Plan")
     if "walk_id" in params:
-        return get_or_404(session, WalkRow, _row_id(params, "walk_id"), "Vandring").workspace_id
+        return workspace_id_or_404(session, WalkRow, _row_id(params, "walk_id"), "Vandring")
     if "finding_id" in params:
         finding = get_or_404(session, FindingRow, _row_id(params, "finding_id"), "Fynd")
         return get_row(session, WalkRow, finding.walk_id).workspace_id

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import sqlalchemy as sa
 from fastapi.encoders import jsonable_encoder
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from geodata.area import Area
@@ -62,14 +63,34 @@ class ConflictError(LoftesplanError):
 MAX_ROW_ID = 2**63 - 1
 
 
-def get_or_404(session: Session, model: type, row_id: int, label: str) -> Any:
-    """A row by id, or a 404 the planner understands."""
+def get_or_404(
+    session: Session, model: type, row_id: int, label: str, deferred: Sequence[str] = ()
+) -> Any:
+    """A row by id, or a 404 the planner understands.
+
+    ``deferred`` columns are read only if used (a done plan's map is megabytes of HTML).
+    """
     # An id outside the integer column's range cannot exist; the driver would raise an
     # OverflowError (a 500) if asked for it.
-    row = session.get(model, row_id) if 0 < row_id <= MAX_ROW_ID else None
+    options = [defer(getattr(model, name)) for name in deferred]
+    row = session.get(model, row_id, options=options) if 0 < row_id <= MAX_ROW_ID else None
     if row is None:
         raise NotFoundError(f"{label} {row_id} finns inte.")
     return row
+
+
+def workspace_id_or_404(session: Session, model: Any, row_id: int, label: str) -> int:
+    """The workspace id of a row by id, or the same 404 as :func:`get_or_404`.
+
+    Reads that one column: the access check runs on every request naming a plan or a walk,
+    and their rows carry maps and protocols of up to megabytes.
+    """
+    found = None
+    if 0 < row_id <= MAX_ROW_ID:
+        found = session.exec(select(model.workspace_id).where(model.id == row_id)).first()
+    if found is None:
+        raise NotFoundError(f"{label} {row_id} finns inte.")
+    return int(found)
 
 
 def save_promise(session: Session, workspace: Workspace, promise: Promise, text: str = "") -> int:

@@ -233,7 +233,7 @@ def delete_plan(plan_id: int, session: SessionDep, access: SecretAccess) -> None
 @router.get("/api/plans/{plan_id}")
 def read_plan(plan_id: int, session: SessionDep, _access: SecretAccess) -> dict[str, Any]:
     """Status, parameters, metrics and sites of a plan."""
-    plan = get_or_404(session, CheckpointPlan, plan_id, "Plan")
+    plan = get_or_404(session, CheckpointPlan, plan_id, "Plan", deferred=("map_html",))
     return {
         "id": plan.id,
         "status": plan.status,
