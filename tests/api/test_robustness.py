@@ -283,10 +283,11 @@ def test_out_of_range_numbers_and_naive_times_are_refused_or_read_not_crashed(fu
 class Server:
     """``loftesplan serve`` on loopback over one SQLite file; restartable on the same file."""
 
-    def __init__(self, db: Path, workdir: Path) -> None:
+    def __init__(self, db: Path, workdir: Path, cache: Path | None = None) -> None:
         self.db = db
         self.url = f"sqlite:///{db}"
         self.workdir = workdir
+        self.cache = cache or workdir / "cache"
         self.process: subprocess.Popen | None = None
         self.base = ""
         token = planner_token(engine_for(self.url), "last", "last-hemligt")
@@ -300,7 +301,7 @@ class Server:
             "LOFTESPLAN_DATABASE_URL": self.url,
             "LOFTESPLAN_MAX_BODY_BYTES": str(BODY_LIMIT),
             "LOFTESPLAN_DATA_DIR": str(self.workdir / "data"),
-            "LOFTESPLAN_CACHE_DIR": str(self.workdir / "cache"),
+            "LOFTESPLAN_CACHE_DIR": str(self.cache),
             "LOFTESPLAN_OFFLINE": "1",
         }
         loftesplan = Path(sys.executable).with_name("loftesplan")
