@@ -13,11 +13,11 @@ from pyproj import Transformer
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from geodata import METRIC_CRS, WGS84
+from geodata import METRIC_CRS, WGS84, transformer
 from geodata.errors import InvalidInputError
 
-_TO_METRIC = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
-_TO_WGS84 = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
+_TO_METRIC = transformer(WGS84, METRIC_CRS)
+_TO_WGS84 = transformer(METRIC_CRS, WGS84)
 
 
 @dataclass(frozen=True)

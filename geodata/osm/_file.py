@@ -16,9 +16,8 @@ import numpy as np
 import osmium
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
-from geodata import WGS84, metric_crs_for
+from geodata import WGS84, metric_crs_for, transformer
 from geodata.errors import DataUnavailableError, InvalidInputError
 from geodata.network import Network, Provenance, empty_network
 from geodata.osm.tags import (
@@ -314,7 +313,7 @@ def build_network(
     v_pos = seg_start[last_seg] + 1
 
     crs = metric_crs_for(float(np.median(lons)), float(np.median(lats)))
-    x, y = Transformer.from_crs(WGS84, crs, always_xy=True).transform(lons, lats)
+    x, y = transformer(WGS84, crs).transform(lons, lats)
     coord_pos = np.concatenate([seg_start, v_pos])
     coord_edge = np.concatenate([edge_of_seg, np.arange(n_edges)])
     order = np.lexsort((coord_pos, coord_edge))

@@ -7,10 +7,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-from geodata import METRIC_CRS, WGS84
+from geodata import METRIC_CRS, WGS84, transformer
 from geodata.osm.tags import KIND_NAMES
 
 Level = Literal["point", "street", "road", "settlement", "features", "municipality", "unresolved"]
@@ -24,8 +23,8 @@ LEVEL_RANK: dict[str, int] = {
     "unresolved": 0,
 }
 
-_TO_WGS84 = Transformer.from_crs(METRIC_CRS, WGS84, always_xy=True)
-_TO_METRIC = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
+_TO_WGS84 = transformer(METRIC_CRS, WGS84)
+_TO_METRIC = transformer(WGS84, METRIC_CRS)
 
 #: How far (m) a street or road may lie from the settlement named with it.
 NEAR_SETTLEMENT_M = 3000.0

@@ -111,11 +111,10 @@ def check_near_route(lat: float, lon: float, route_lonlat: Any) -> float:
     """
     import numpy as np
     import shapely
-    from pyproj import Transformer
 
-    from geodata import METRIC_CRS, WGS84
+    from geodata import METRIC_CRS, WGS84, transformer
 
-    to_metric = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
+    to_metric = transformer(WGS84, METRIC_CRS)
     coords = np.asarray(route_lonlat, dtype=float)
     x, y = to_metric.transform(coords[:, 0], coords[:, 1])
     line = shapely.LineString(np.column_stack([x, y])) if len(coords) > 1 else None

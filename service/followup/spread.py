@@ -237,13 +237,11 @@ def settlement_spread(
     ``points`` maps a name ("planned", "executed") to ``(lon, lat)`` pairs in WGS 84; an empty
     set gets None. The planner's coverage view shows these beside the road-coverage metrics.
     """
-    from pyproj import Transformer
-
-    from geodata import WGS84
+    from geodata import WGS84, transformer
 
     towns = settlements_of(code)
     population = population_by_code().get(code)
-    to_metric = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
+    to_metric = transformer(WGS84, METRIC_CRS)
     out: dict[str, dict[str, Any] | None] = {}
     for name, pairs in points.items():
         if not pairs:

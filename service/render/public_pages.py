@@ -241,9 +241,8 @@ def report_spread(
 ) -> dict[str, Any] | None:
     """Spread of the registered executed work inside the promise period (None without one)."""
     import numpy as np
-    from pyproj import Transformer
 
-    from geodata import METRIC_CRS, WGS84
+    from geodata import METRIC_CRS, WGS84, transformer
     from service.followup.progress import local_day
     from service.followup.spread import executed_spread, population_by_code
 
@@ -258,7 +257,7 @@ def report_spread(
         and start <= local_day(e.happened_at) <= end
         and e.happened_at.replace(tzinfo=None) <= until.replace(tzinfo=None)
     ]
-    to_metric = Transformer.from_crs(WGS84, METRIC_CRS, always_xy=True)
+    to_metric = transformer(WGS84, METRIC_CRS)
     xy = np.array([to_metric.transform(x, y) for x, y in points], dtype=float).reshape(-1, 2)
     spread = executed_spread(xy, settlements(m.code), population_by_code().get(m.code))
     return {"spread": spread, "far": spread.farthest_unreached}

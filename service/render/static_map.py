@@ -11,9 +11,8 @@ import io
 from typing import Any
 
 import numpy as np
-from pyproj import Transformer
 
-from geodata import WGS84
+from geodata import WGS84, transformer
 
 LIT = "#1a9850"
 UNLIT = "#d7301f"
@@ -60,7 +59,7 @@ def walk_map_png(route: Any, width_mm: float = 182.0, height_mm: float = 150.0) 
             ax.plot(
                 xy[:, 0], xy[:, 1], color=colour, linewidth=2.6, zorder=3, solid_capstyle="round"
             )
-    to_metric = Transformer.from_crs(WGS84, crs, always_xy=True)
+    to_metric = transformer(WGS84, crs)
     sx, sy = to_metric.transform(*route.start)
     ax.scatter([sx], [sy], s=260, color=START, edgecolor="white", linewidth=1.5, zorder=5)
     ax.annotate(

@@ -9,9 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import Transformer
 
-from geodata import WGS84
+from geodata import WGS84, transformer
 from geodata.network import (
     Provenance,
 )
@@ -96,9 +95,7 @@ class Round:
         xy = shapely.get_coordinates(self.geometry)
         if not len(xy):
             return np.zeros((0, 2))
-        lon, lat = Transformer.from_crs(self.crs, WGS84, always_xy=True).transform(
-            xy[:, 0], xy[:, 1]
-        )
+        lon, lat = transformer(self.crs, WGS84).transform(xy[:, 0], xy[:, 1])
         return np.column_stack([lon, lat])
 
     def to_json(self) -> dict[str, Any]:
