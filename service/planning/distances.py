@@ -247,14 +247,27 @@ class DistanceGraph:
         order = np.argsort(rows, kind="stable")
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_src))])
         slack = top - np.concatenate(vals_out)[order]
-        mat = sparse.csr_array((slack, cols[order], indptr), shape=(n_src, n_t))
+        out = sparse.csr_array((slack, cols[order], indptr), shape=(n_src, n_t))
+        out.sort_indices()
         s_idx, t_idx = _same_edge_pairs(sources.edge, targets.edge)
         direct = np.abs(sources.fraction[s_idx] - targets.fraction[t_idx])
         direct = direct * self.weight[targets.edge][t_idx]
         ok = direct <= radius
-        same = sparse.csr_array((top - direct[ok], (s_idx[ok], t_idx[ok])), shape=(n_src, n_t))
-        out = mat.maximum(same).tocsr()
-        out.sort_indices()
+        s_idx, t_idx, same = s_idx[ok], t_idx[ok], top - direct[ok]
+        if len(same):
+            # The few same-edge pairs: keep the larger slack where the graph found the pair
+            # (one binary search in the sorted (row, column) keys), add the others.
+            key = np.repeat(np.arange(n_src, dtype=np.int64), np.diff(out.indptr)) * n_t
+            key += out.indices
+            want = s_idx.astype(np.int64) * n_t + t_idx
+            pos = np.minimum(np.searchsorted(key, want), max(len(key) - 1, 0))
+            found = (key[pos] == want) if len(key) else np.zeros(len(want), dtype=bool)
+            out.data[pos[found]] = np.maximum(out.data[pos[found]], same[found])
+            if not found.all():
+                new = ~found
+                extra = sparse.csr_array((same[new], (s_idx[new], t_idx[new])), shape=(n_src, n_t))
+                out = (out + extra).tocsr()
+                out.sort_indices()
         out.data = np.maximum(top - out.data, 1e-3).astype(np.float32)
         return out
 
