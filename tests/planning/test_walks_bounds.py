@@ -59,6 +59,29 @@ def test_synthetic_lollipop_bound_is_the_stick_walked_twice():
     assert 0.0 < window <= 0.25
 
 
+def test_synthetic_lollipop_walk_repaired_from_out_and_back_to_the_bound():
+    """SYNTHETIC: without prizes the insertion phase walks out and back (1000 of 2000 m
+    twice); the exact descents and detours turn that into the loop round the square."""
+    from service.planning.walks.inputs import REPEAT_PENALTY_PER_100M
+    from service.planning.walks.presets import get_purpose
+    from service.planning.walks.prizes import priority_graph
+    from service.planning.walks.solver import _Solver
+
+    net = synthetic_lollipop()
+    net.edges["lit"] = None
+    net.edges["tunnel"] = False
+    net.edges["osmid"] = np.arange(len(net.edges))
+    graph, _, _ = priority_graph(net, None, get_purpose("allmän").weights)
+    start = int(net.node_positions()[1])
+    solver = _Solver(graph, start, 2000.0, REPEAT_PENALTY_PER_100M)
+    tour = solver.improve(walks.WORK_BUDGET)
+    assert solver.repeated(tour) == pytest.approx(1000.0)  # the case the repair is for
+    nodes = solver.solve(walks.WORK_BUDGET)
+    rows = graph.rows_between(nodes[:-1], nodes[1:])
+    assert graph.node_ids[nodes].tolist() in ([1, 2, 3, 4, 5, 2, 1], [1, 2, 5, 4, 3, 2, 1])
+    assert graph.length[rows].sum() - graph.length[np.unique(rows)].sum() == pytest.approx(500.0)
+
+
 def test_synthetic_square_needs_no_repeats():
     net = synthetic_network(
         {1: (0, 0), 2: (250, 0), 3: (250, 250), 4: (0, 250)}, [(1, 2), (2, 3), (3, 4), (4, 1)]
