@@ -125,9 +125,10 @@ def test_helsinki_dead_end_start_cannot_meet_thirty_percent(helsinki):
     assert route.repeated_edge_share >= bound - 1e-9
     # Regression guard, not the goal: measured 0.411 against 0.317 (0.487 before the exact
     # repair descents). The bound lets the loop use any share of the city centre's block
-    # without repeats; but the block is entered 848 m out, and the shortest cycle through
-    # that entry vertex reaching 150 m or more into the block is 1341.5 m (min-cost 2-flow),
-    # so 2 x 848 + 1341.5 = 3037 m > 2750 m: every walk in the window retraces more.
+    # without repeats; but the block is entered 848 m out, and from that entry vertex the
+    # shortest pair of edge-disjoint paths to any of the 400 nearest vertices 150 m or more
+    # away is 1341.5 m long (min-cost 2-flow): a loop through there needs 2 x 848 + 1341.5 =
+    # 3037 m > 2750 m, so every walk in the window retraces more than the stick.
     assert route.repeated_edge_share <= bound + 0.12
 
 
