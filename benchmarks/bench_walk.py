@@ -11,7 +11,9 @@ Helsinki extract, 2.5 km loops from a few starts:
 
 All three are scored with the same function (:func:`service.planning.walks.route_priority`)
 under the purpose's weights. Each start is planned as ``allmän`` and as ``belysning``.
-Targets (issue 15), on every start: < 2 s per route, ≥ 1.5x roundtrip in priority per km,
+Targets (issue 15), on every start and for both purposes: < 2 s per route (wall time ``s``,
+printed beside CPU time ``cpu`` and the machine's load average at start and end: on a shared
+machine wall time above CPU time is waiting for a core), ≥ 1.5x roundtrip in priority per km,
 repeated length ≤ 30 %; ``belysning`` walks at least 10 percentage points more of its length
 on ways not known to be lit (lit=no or untagged) than ``allmän`` (or more than 90 %), and at
 most one stop in four is a licensed venue. ``tsp`` is reported for reference.
