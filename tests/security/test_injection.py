@@ -1,7 +1,7 @@
 """Stored script injection: hostile text in every free-text field never runs in a browser.
 
 The payload (a backtick template expression, ``</script>``, quotes, ``<img onerror>``,
-U+2028) goes into promise texts, activity texts, executed-activity places, walk names,
+U+2028, Jinja syntax) goes into promise texts, activity texts, executed-activity places, walk names,
 finding descriptions and actions, and into the OSM names of a test-written copy of the real
 Stockholm extract that a walk and a plan are made on. Every public and planner page and map
 is then loaded in headless Chromium (Debian's, offline) with every tooltip and popup opened:
@@ -31,6 +31,9 @@ pytestmark = pytest.mark.slow
 PAYLOAD = (
     "`${alert(1)}`</script><script>alert(2)</script>\"'>"
     "<img src=x onerror=\"alert(3);document.title='pwned'\">\u2028alert(4)//"
+    # Template syntax: folium's library compiles rendered map parts as Jinja templates, where
+    # this would run on the server (or, unclosed, answer 500).
+    "{{ 7*7 }}{% if %}"
 )
 
 #: Opens every tooltip and popup of every Leaflet map in a frame (their HTML is made then).
