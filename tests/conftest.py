@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -43,6 +43,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         )
 
 
+def app_settings(base: Path, **changes: Any) -> Settings:
+    """Offline settings on the shared real data with database, data and cache under ``base``.
+
+    ``changes`` set other fields (e.g. ``max_body_bytes``).
+    """
+    return Settings(
+        database_url=f"sqlite:///{base / 'loftesplan.db'}",
+        data_dir=base / "data",
+        cache_dir=base / "cache",
+        shared_dir=SHARED,
+        offline=True,
+        **changes,
+    )
+
+
 @pytest.fixture(autouse=True)
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     """The one settings fixture: injected for every test (see :mod:`geodata.settings`).
@@ -50,14 +65,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
     Each test gets its own cache and data dir, offline; real data still comes from
     ``../shared``. Tests that need other values use :func:`configure`.
     """
-    base = tmp_path_factory.mktemp("loftesplan")
-    injected = Settings(
-        cache_dir=base / "cache",
-        data_dir=base / "data",
-        shared_dir=SHARED,
-        offline=True,
-        database_url=f"sqlite:///{base / 'loftesplan.db'}",
-    )
+    injected = app_settings(tmp_path_factory.mktemp("loftesplan"))
     with use_settings(injected):
         yield injected
 

@@ -14,8 +14,7 @@ from fastapi.testclient import TestClient
 from geodata.municipalities import all_municipalities
 from geodata.settings import use_settings
 from service.api.app import create_app
-from service.settings import Settings
-from tests.conftest import SHARED
+from tests.conftest import app_settings
 
 #: The public JSON endpoints per municipality (prefix ``/api/public/{code}``).
 PUBLIC_JSON = ("record", "executed", "progress")
@@ -23,14 +22,7 @@ PUBLIC_JSON = ("record", "executed", "progress")
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    base = tmp_path_factory.mktemp("public-all")
-    settings = Settings(
-        database_url=f"sqlite:///{base / 'loftesplan.db'}",
-        data_dir=base / "data",
-        cache_dir=base / "cache",
-        shared_dir=SHARED,
-        offline=True,
-    )
+    settings = app_settings(tmp_path_factory.mktemp("public-all"))
     with use_settings(settings):
         yield TestClient(create_app(settings), raise_server_exceptions=False)
 

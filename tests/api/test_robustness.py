@@ -28,7 +28,7 @@ from service.api.app import create_app
 from service.settings import Settings
 from service.store.db import engine_for
 from tests.browser import free_port
-from tests.conftest import PROMISES, SHARED, planner_token
+from tests.conftest import PROMISES, SHARED, app_settings, planner_token
 
 #: The body limit the tests run with (the default is 2 MB; smaller keeps the tests light).
 BODY_LIMIT = 100_000
@@ -49,16 +49,7 @@ def offline_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory: pytest.TempPathFactory, offline_env):
-    base = tmp_path_factory.mktemp("fuzz")
-    settings = Settings(
-        database_url=f"sqlite:///{base / 'loftesplan.db'}",
-        data_dir=base / "data",
-        cache_dir=base / "cache",
-        shared_dir=SHARED,
-        offline=True,
-        max_body_bytes=BODY_LIMIT,
-    )
-    return create_app(settings)
+    return create_app(app_settings(tmp_path_factory.mktemp("fuzz"), max_body_bytes=BODY_LIMIT))
 
 
 @pytest.fixture(scope="module")

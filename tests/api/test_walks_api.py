@@ -9,8 +9,7 @@ from fastapi.testclient import TestClient
 
 from geodata.settings import use_settings
 from service.api.app import create_app
-from service.settings import Settings
-from tests.conftest import SHARED, planner_token
+from tests.conftest import app_settings, planner_token
 
 WALK = {
     "center_lat": 59.3375,
@@ -23,17 +22,8 @@ WALK = {
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory):
-    base = tmp_path_factory.mktemp("walks-api")
-    settings = Settings(
-        database_url=f"sqlite:///{base / 'loftesplan.db'}",
-        data_dir=base / "data",
-        cache_dir=base / "cache",
-        shared_dir=SHARED,
-        offline=True,
-    )
-    with use_settings(
-        Settings(shared_dir=SHARED, offline=True, cache_dir=base / "cache", data_dir=base / "data")
-    ):
+    settings = app_settings(tmp_path_factory.mktemp("walks-api"))
+    with use_settings(settings):
         app = create_app(settings)
         token = planner_token(app.state.engine, "vandrare")
         yield TestClient(app, headers={"Authorization": f"Bearer {token}"})
