@@ -29,6 +29,7 @@ the same junction. ``--min-separation-km 0`` turns it off.
 from __future__ import annotations
 
 import time
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -161,11 +162,30 @@ class _Nearest:
 
     def __init__(self, dist: sparse.csr_array, cap: float, chosen: np.ndarray) -> None:
         self.dist, self.cap = dist, cap
-        self.dist_t = dist.T.tocsr()  # pieces × candidates
-        # Flat views of the whole matrix for the all-candidates move search.
-        self.rows_all = np.repeat(np.arange(dist.shape[0]), np.diff(dist.indptr))
-        self.data_all = dist.data.astype(float)
         self.d1, self.who, _ = nearest_two(dist, chosen, cap)
+        # Pieces × chosen sites (columns in candidate order), rebuilt after each move: the
+        # fallback of a site's pieces only looks at chosen sites, and this is a K-row
+        # transpose rather than one of the whole matrix.
+        self._sites = np.zeros(0, dtype=np.int64)
+        self._sites_t = sparse.csr_array((dist.shape[1], 0))
+
+    @cached_property
+    def rows_all(self) -> np.ndarray:
+        """Row (candidate) of every stored entry: the all-candidates move search's flat view."""
+        return np.repeat(np.arange(self.dist.shape[0]), np.diff(self.dist.indptr))
+
+    @cached_property
+    def data_all(self) -> np.ndarray:
+        """Every stored distance as float, aligned with :attr:`rows_all`."""
+        return self.dist.data.astype(float)
+
+    def _chosen_t(self, sites: np.ndarray) -> sparse.csr_array:
+        """Pieces × ``sites`` distances (``sites`` sorted), cached until the sites change."""
+        if not np.array_equal(sites, self._sites):
+            self._sites = sites
+            self._sites_t = self.dist[sites].T.tocsr()
+            self._sites_t.sort_indices()
+        return self._sites_t
 
     def row(self, c: int) -> tuple[np.ndarray, np.ndarray]:
         """Pieces candidate ``c`` reaches and their distances."""
@@ -183,10 +203,16 @@ class _Nearest:
         site = np.full(len(pieces), -1, dtype=np.int64)
         if len(pieces) == 0:
             return pieces, d, site
-        sub = self.dist_t[pieces]
+        # The chosen sites with ``s`` (taken out of ``chosen`` by the caller or not): the set
+        # stays the same between moves, so one transpose serves every site's search.
+        sites = np.flatnonzero(chosen)
+        if not chosen[s]:
+            sites = np.sort(np.append(sites, s))
+        sub = self._chosen_t(sites)[pieces]
         rows = np.repeat(np.arange(len(pieces)), np.diff(sub.indptr))
-        keep = chosen[sub.indices] & (sub.indices != s)
-        r, c, v = rows[keep], sub.indices[keep], sub.data[keep].astype(float)
+        cand = sites[sub.indices]
+        keep = cand != s
+        r, c, v = rows[keep], cand[keep], sub.data[keep].astype(float)
         order = np.lexsort((v, r))
         r, c, v = r[order], c[order], v[order]
         first = np.concatenate([[True], r[1:] != r[:-1]]) if len(r) else np.zeros(0, bool)
