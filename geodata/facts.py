@@ -15,6 +15,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from geodata.files import atomic_write
 from geodata.names import key_candidates, name_key
 from geodata.settings import get_settings
 
@@ -89,8 +90,7 @@ def remember(summary: dict[str, Any], registry: list[tuple[str, str]]) -> None:
     path = _path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.part")
-        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        tmp.replace(path)
+        text = json.dumps(data, ensure_ascii=False)
+        atomic_write(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     except OSError as exc:  # a read-only cache only costs speed
         log.info("Could not write %s: %s", path, exc)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from geodata.errors import InvalidInputError
+from geodata.files import atomic_write
 from geodata.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,7 @@ def _copy(source: Path, kind: str, name: str, data_date: str | None) -> Path:
     target_dir = folder(kind)
     target_dir.mkdir(parents=True, exist_ok=True)
     target = target_dir / name
-    tmp = target.with_name(f".{name}.part")
-    shutil.copyfile(source, tmp)
-    tmp.replace(target)
+    atomic_write(target, lambda tmp: shutil.copyfile(source, tmp))
     records = provenance(kind)
     records[name] = {
         "source": str(source.resolve()),

@@ -20,11 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
-import tempfile
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +31,7 @@ import geopandas as gpd
 import shapely
 
 from geodata.area import Area
+from geodata.files import atomic_write
 from geodata.network import Network, Provenance
 from geodata.settings import get_settings
 
@@ -128,28 +126,11 @@ def _cached_provenance(meta: dict[str, Any]) -> Provenance:
 
 def _write_meta(directory: Path, layer: str, meta: dict[str, Any]) -> None:
     text = json.dumps(meta, ensure_ascii=False, indent=2)
-    _atomic_write(_meta_path(directory, layer), lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    atomic_write(_meta_path(directory, layer), lambda tmp: tmp.write_text(text, encoding="utf-8"))
 
 
 def _write_parquet(frame: gpd.GeoDataFrame, path: Path) -> None:
-    _atomic_write(path, frame.to_parquet)
-
-
-def _atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary file of this writer's own, then rename it into place.
-
-    Concurrent writers (parallel plans of the same area) each get a unique temporary name,
-    so none reads or renames another's half-written file; the last rename wins whole.
-    """
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    tmp = Path(name)
-    try:
-        write(tmp)
-        tmp.replace(path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write(path, frame.to_parquet)
 
 
 def _base_meta(key: CacheKey, layer: str, osm_file: str | Path | None) -> dict[str, Any]:

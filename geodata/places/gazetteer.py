@@ -16,6 +16,7 @@ import shapely
 
 from geodata import METRIC_CRS
 from geodata.area import Area
+from geodata.files import atomic_write
 from geodata.places.model import _TO_METRIC, normalise
 
 # --- gazetteer ----------------------------------------------------------------------------
@@ -63,7 +64,8 @@ def cached_geonames(name: str, convert: Callable[[dict[str, Any]], list[Any]]) -
         rows = convert(json.load(fh))
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        text = json.dumps(rows, ensure_ascii=False)
+        atomic_write(cache, lambda tmp: tmp.write_text(text, encoding="utf-8"))
     except OSError:
         pass  # a read-only cache only costs speed
     return rows

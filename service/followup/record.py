@@ -27,6 +27,7 @@ import numpy as np
 
 from geodata import POLISEN_ATTRIBUTION
 from geodata.events import EventSet, PoliceEvent, read_archive
+from geodata.files import atomic_write
 from geodata.municipalities import all_municipalities, settlements
 from geodata.settings import get_settings
 from service.followup.polisen import POLISEN_EVENT_KINDS, place_notices
@@ -247,11 +248,13 @@ def write_aggregate(aggregate: dict[str, Any], path: str | Path) -> Path:
     """Write the aggregate gzipped and compact (atomically: a temp file, then a rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
     payload = json.dumps(aggregate, ensure_ascii=False, separators=(",", ":")).encode()
-    with gzip.GzipFile(tmp, "wb", mtime=0) as fh:
-        fh.write(payload)
-    tmp.replace(path)
+
+    def write(tmp: Path) -> None:
+        with gzip.GzipFile(tmp, "wb", mtime=0) as fh:
+            fh.write(payload)
+
+    atomic_write(path, write)
     return path
 
 
