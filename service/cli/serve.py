@@ -14,6 +14,8 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(8000, help="Port to listen on."),
     ) -> None:
         """Start the Löftesplan web service (API at /docs)."""
+        import gc
+
         import uvicorn
 
         from service.api.app import create_app
@@ -31,4 +33,8 @@ def register(app: typer.Typer) -> None:
 
         # off when offline or set to 0; proposes new notices to the active plans
         start_live_poll(settings.polisen_poll_minutes, app.state.engine)
+        # The start-up objects (modules, reference data: ~240,000) live as long as the process:
+        # keep them out of the collector's full passes, each of which stopped every request
+        # for ~200 ms under load.
+        gc.freeze()
         uvicorn.run(app, host=host, port=port)
