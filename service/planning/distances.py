@@ -216,7 +216,7 @@ class DistanceGraph:
         if distances:
             return self._distance_matrix(sources, targets, radius, rows, cols, vals_out)
         # Pairs are unique: build the csr by a stable counting sort, no duplicate summing.
-        order = np.argsort(rows, kind="stable")
+        order = _row_order(rows, n_src)
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_src))])
         mat = sparse.csr_array(
             (np.ones(len(rows), dtype=bool), cols[order], indptr), shape=(n_src, n_t)
@@ -244,7 +244,7 @@ class DistanceGraph:
         # Stored as slack (radius + 1 - distance) so the elementwise maximum of the graph and
         # same-edge matrices is the shorter distance, and a missing entry (0) never wins.
         top = radius + 1.0
-        order = np.argsort(rows, kind="stable")
+        order = _row_order(rows, n_src)
         indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_src))])
         slack = top - np.concatenate(vals_out)[order]
         out = sparse.csr_array((slack, cols[order], indptr), shape=(n_src, n_t))
@@ -292,6 +292,17 @@ class DistanceGraph:
             ),
             shape=(m + s, m + s),
         )
+
+
+def _row_order(rows: np.ndarray, n_rows: int) -> np.ndarray:
+    """The stable sort of ``rows`` (source indices), as a permutation.
+
+    With fewer than 65,536 sources the keys fit 16 bits, where numpy's stable sort is a radix
+    sort: the same permutation in a sixth of the time of the 64-bit merge sort.
+    """
+    if n_rows <= np.iinfo(np.uint16).max:
+        return np.argsort(rows.astype(np.uint16), kind="stable")
+    return np.argsort(rows, kind="stable")
 
 
 def _same_edge_pairs(
