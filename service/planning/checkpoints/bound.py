@@ -32,11 +32,12 @@ from scipy import sparse
 
 #: Subgradient iterations of the bound at most: a work budget, not seconds, so the printed gap
 #: is the same on a busy machine as on an idle one (each iteration is one pass over the merged
-#: rows). On the Porto benchmark instance (K 50, 2,000 candidates) 300 iterations reach
-#: 6,783.4 km, at most 0.34 % above the LP relaxation's value (which long primal-dual and
-#: subgradient runs bracket between 6,760.6 and 6,769.1 km), as close as 500 iterations of the
-#: former schedule (patience 30, deflection 0.3: 6,781.5 km) in 56 % of their CPU time.
-DEFAULT_BOUND_ITERATIONS = 300
+#: rows). On the Porto benchmark instance (K 50, 2,000 candidates) 250 iterations reach
+#: 6,785.2 km, at most 0.37 % above the LP relaxation's value (which long primal-dual and
+#: subgradient runs bracket between 6,760.6 and 6,769.1 km), against 6,781.5 km after 500
+#: iterations of the former schedule (patience 30, deflection 0.3) in twice the CPU time.
+#: Rhein-Neckar K 100: 5,256.7 km (former 5,244.0); Porto K 100: 8,754.0 km (former 8,781.5).
+DEFAULT_BOUND_ITERATIONS = 250
 #: Seconds after which the bound stops anyway (a guard for huge instances).
 DEFAULT_BOUND_SECONDS = 30.0
 #: Iterations without a new best bound before the step factor is halved.
