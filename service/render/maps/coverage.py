@@ -131,7 +131,9 @@ def coverage_map(
     if area is not None:
         boundary = folium.FeatureGroup(name="Kommungräns" if area.code else "Område")
         folium.GeoJson(
-            _geojson(area.wgs84, {"namn": area.name}),
+            # No name in the data: the tooltip carries it, escaped (a place name typed by a
+            # user would otherwise reach the page raw, and branca compiles the rendered script).
+            _geojson(area.wgs84, {}),
             style_function=lambda _: {
                 "color": "#444",
                 "weight": 2,
