@@ -212,7 +212,7 @@ def spread_stage(
     def describe(primal: float, dual: float, now: float, limit: str) -> str:
         return (
             f"HiGHS spridning {now:.0f} s{limit}: medelavstånd till närmaste kontroll "
-            f"{_metres_km(primal / total)}, undre gräns {_metres_km(dual / total)}."
+            f"{_metres_km(primal / total)}, undre gräns {_metres_km(max(dual, 0.0) / total)}."
         )
 
     clock = time.perf_counter()
@@ -221,7 +221,8 @@ def spread_stage(
         with quiet_stdout():
             highs.run()
     sol = np.asarray(highs.getSolution().col_value)
-    bound = float(highs.getInfo().mip_dual_bound)
+    # Distances are never negative; HiGHS's dual bound is below zero until its root LP is solved.
+    bound = max(float(highs.getInfo().mip_dual_bound), 0.0)
     if progress is not None:
         proven = highs.getModelStatus() == highspy.HighsModelStatus.kOptimal
         value = float(highs.getInfo().objective_function_value) if len(sol) >= n else np.inf
