@@ -336,7 +336,9 @@ def plan_checkpoints_for_area(
         objective=request.objective,
         risk=risk,
     )
-    metrics = spread_metrics(net, plan.sites, radius, settlements, mode=mode, pieces=plan.pieces)
+    metrics = spread_metrics(
+        net, plan.sites, radius, settlements, mode=mode, pieces=plan.pieces, graph=plan.graph
+    )
     timings = PlanTimings(
         load=t_load,
         network=plan.timings["candidates"] + plan.timings["network"],

@@ -94,6 +94,7 @@ def spread_metrics(
     settlements: gpd.GeoDataFrame | None = None,
     mode: str = "length",
     pieces: DemandPieces | None = None,
+    graph: DistanceGraph | None = None,
 ) -> dict[str, Any]:
     """How well ``sites`` cover the network within ``radius``.
 
@@ -113,6 +114,9 @@ def spread_metrics(
         network distances in km.
     pieces
         Demand pieces to reuse (default: cut the network into ≤ 250 m pieces).
+    graph
+        A :class:`DistanceGraph` of ``network`` to reuse (the plan's own), used for the
+        searches in its mode; the others build their own.
 
     Returns
     -------
@@ -164,12 +168,17 @@ def spread_metrics(
                 settlements_total=len(settlements),
             )
         return result
-    graph = DistanceGraph(network, "length")
-    dist_m, nearest = graph.nearest(loc, pieces.locations)
+
+    def distance_graph(kind: str) -> DistanceGraph:
+        if graph is not None and graph.mode == kind and graph.network is network:
+            return graph
+        return DistanceGraph(network, kind)
+
+    dist_m, nearest = distance_graph("length").nearest(loc, pieces.locations)
     if mode == "length":
         covered = dist_m <= radius
     else:
-        dist_t, _ = DistanceGraph(network, mode).nearest(loc, pieces.locations)
+        dist_t, _ = distance_graph(mode).nearest(loc, pieces.locations)
         covered = dist_t <= radius
     reachable = np.isfinite(dist_m)
     per_site = np.bincount(nearest[reachable], weights=length[reachable], minlength=len(loc))

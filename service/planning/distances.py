@@ -16,7 +16,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 from scipy import sparse
-from scipy.sparse import csgraph
+from scipy.sparse import _sparsetools, csgraph
 
 from geodata.errors import InvalidInputError
 from geodata.network import Locations, Network, edge_weights, to_csgraph
@@ -239,35 +239,39 @@ class DistanceGraph:
         cols: np.ndarray,
         vals_out: list[np.ndarray],
     ) -> sparse.csr_array:
-        """The float32 distance form of :meth:`within`: shortest of graph and same-edge paths."""
+        """The float32 distance form of :meth:`within`: shortest of graph and same-edge paths.
+
+        The graph's pairs and the same-edge pairs it missed go into one csr with its column
+        indices sorted, built by two linear counting sorts (pairs by target, then back by
+        source) rather than a stable sort by source, a per-row sort and a sparse sum.
+        """
         n_src, n_t = len(sources), len(targets)
-        # Stored as slack (radius + 1 - distance) so the elementwise maximum of the graph and
-        # same-edge matrices is the shorter distance, and a missing entry (0) never wins.
+        # Kept as slack (radius + 1 - distance) while merging, then turned back, so every
+        # stored distance is the same float as the slack-based merge has always given.
         top = radius + 1.0
-        order = _row_order(rows, n_src)
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_src))])
-        slack = top - np.concatenate(vals_out)[order]
-        out = sparse.csr_array((slack, cols[order], indptr), shape=(n_src, n_t))
-        out.sort_indices()
+        slack = top - np.concatenate(vals_out)
         s_idx, t_idx = _same_edge_pairs(sources.edge, targets.edge)
         direct = np.abs(sources.fraction[s_idx] - targets.fraction[t_idx])
         direct = direct * self.weight[targets.edge][t_idx]
         ok = direct <= radius
         s_idx, t_idx, same = s_idx[ok], t_idx[ok], top - direct[ok]
         if len(same):
-            # The few same-edge pairs: keep the larger slack where the graph found the pair
-            # (one binary search in the sorted (row, column) keys), add the others.
-            key = np.repeat(np.arange(n_src, dtype=np.int64), np.diff(out.indptr)) * n_t
-            key += out.indices
+            # The few same-edge pairs: keep the shorter distance where the graph found the
+            # pair (matched among the graph's pairs on their source's own edge), add the rest.
+            own = np.flatnonzero(sources.edge[rows] == targets.edge[cols])
+            key = rows[own].astype(np.int64) * n_t + cols[own]
+            by_key = np.argsort(key)
+            key, own = key[by_key], own[by_key]
             want = s_idx.astype(np.int64) * n_t + t_idx
             pos = np.minimum(np.searchsorted(key, want), max(len(key) - 1, 0))
             found = (key[pos] == want) if len(key) else np.zeros(len(want), dtype=bool)
-            out.data[pos[found]] = np.maximum(out.data[pos[found]], same[found])
-            if not found.all():
-                new = ~found
-                extra = sparse.csr_array((same[new], (s_idx[new], t_idx[new])), shape=(n_src, n_t))
-                out = (out + extra).tocsr()
-                out.sort_indices()
+            hit = own[pos[found]]
+            slack[hit] = np.maximum(slack[hit], same[found])
+            new = ~found
+            rows = np.concatenate([rows, s_idx[new]])
+            cols = np.concatenate([cols, t_idx[new]])
+            slack = np.concatenate([slack, same[new]])
+        out = _sorted_csr(rows, cols, slack, (n_src, n_t))
         out.data = np.maximum(top - out.data, 1e-3).astype(np.float32)
         return out
 
@@ -292,6 +296,28 @@ class DistanceGraph:
             ),
             shape=(m + s, m + s),
         )
+
+
+def _sorted_csr(
+    rows: np.ndarray, cols: np.ndarray, data: np.ndarray, shape: tuple[int, int]
+) -> sparse.csr_array:
+    """A csr matrix with sorted column indices from unique ``(rows, cols)`` pairs, in linear time.
+
+    Two counting sorts (scipy's coo-to-csr of the transpose, then its csr-to-csc back) give
+    the canonical matrix without a comparison sort.
+    """
+    n_rows, n_cols = shape
+    nnz = len(rows)
+    idx = np.int32 if max(nnz, n_rows, n_cols) < np.iinfo(np.int32).max else np.int64
+    r, c = rows.astype(idx), cols.astype(idx)
+    data = np.asarray(data, dtype=np.float64)
+    t_ptr, t_idx, t_data = np.empty(n_cols + 1, idx), np.empty(nnz, idx), np.empty(nnz)
+    _sparsetools.coo_tocsr(n_cols, n_rows, nnz, c, r, data, t_ptr, t_idx, t_data)
+    ptr, ind, out = np.empty(n_rows + 1, idx), np.empty(nnz, idx), np.empty(nnz)
+    _sparsetools.csr_tocsc(n_cols, n_rows, t_ptr, t_idx, t_data, ptr, ind, out)
+    mat = sparse.csr_array((out, ind, ptr), shape=shape)
+    mat.has_sorted_indices = True
+    return mat
 
 
 def _row_order(rows: np.ndarray, n_rows: int) -> np.ndarray:

@@ -69,6 +69,8 @@ class CheckpointPlan:
     risk: RiskDemand | None = None
     #: The minimum distance between sites the plan keeps (m); 0 when none.
     min_separation: float = 0.0
+    #: The network-distance graph the plan searched (reused by the plan's metrics).
+    graph: DistanceGraph | None = None
 
     @property
     def covered(self) -> np.ndarray:
@@ -250,6 +252,7 @@ def plan_checkpoints(
         area,
         risk,
         min_separation,
+        graph,
     )
 
 
