@@ -29,7 +29,7 @@ from datetime import date
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Header, HTTPException, Request, status
 from fastapi.security import OAuth2PasswordBearer
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine
@@ -269,3 +269,14 @@ FollowUpWrite = Annotated[Access, require_role(*FOLLOW_UP_WRITE)]
 PromiseWrite = Annotated[Access, require_role(*PROMISE_WRITE)]
 #: Members of the workspace: admin.
 AdminAccess = Annotated[Access, require_role(*ADMIN)]
+
+#: The ``Idempotency-Key`` request header of a new finding: a key the sender makes once per
+#: finding (the phone page: ``crypto.randomUUID()``) and sends again with every retry, so a
+#: finding resent after a lost answer is stored once (see ``crud.finding_sent_before``).
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="8–100 letters, digits, - and _; the same key returns the stored finding",
+    ),
+]

@@ -5,6 +5,7 @@ Routers call these; they never build rows themselves.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -314,10 +315,39 @@ def finding_from_row(row: FindingRow) -> Finding:
     return Finding(id=str(row.id), walk_id=str(row.walk_id), **data)
 
 
-def add_finding(session: Session, walk: WalkRow, fields: dict[str, Any]) -> FindingRow:
-    """Validate a new finding through the library model and store it."""
+#: An ``Idempotency-Key``: a ``crypto.randomUUID()``, or 8–100 letters, digits, ``-`` and ``_``.
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_-]{8,100}")
+
+
+def finding_sent_before(session: Session, walk: WalkRow, key: str | None) -> FindingRow | None:
+    """The finding stored earlier on ``walk`` with the sender's ``key`` (None: key new or absent).
+
+    A key already used on another walk is refused (409) without naming that walk or finding;
+    a key that is not 8–100 letters, digits, ``-`` or ``_`` is refused (422).
+    """
+    if key is None:
+        return None
+    if not IDEMPOTENCY_KEY.fullmatch(key):
+        raise InvalidInputError(
+            "Idempotency-Key ska vara 8–100 tecken: bokstäver a–z, siffror, - och _.",
+            field="idempotency_key",
+        )
+    row = session.exec(select(FindingRow).where(col(FindingRow.idempotency_key) == key)).first()
+    if row is not None and row.walk_id != walk.id:
+        raise ConflictError(
+            "Idempotency-Key har redan använts för ett annat fynd; skicka fyndet med en ny nyckel."
+        )
+    return row
+
+
+def add_finding(
+    session: Session, walk: WalkRow, fields: dict[str, Any], key: str | None = None
+) -> FindingRow:
+    """Validate a new finding through the library model and store it with the sender's key."""
     finding = FindingCollection().add(walk_id=str(walk.id), **fields)
-    row = FindingRow(walk_id=walk.id, **finding.model_dump(exclude={"id", "walk_id"}))
+    row = FindingRow(
+        walk_id=walk.id, idempotency_key=key, **finding.model_dump(exclude={"id", "walk_id"})
+    )
     session.add(row)
     session.flush()
     return row

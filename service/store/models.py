@@ -196,6 +196,8 @@ class FindingRow(SQLModel, table=True):
     status: str = Field(default="öppen", max_length=20)  # öppen, planerad, åtgärdad
     created: date = Field(default_factory=date.today)
     updated: date = Field(default_factory=date.today)
+    #: The sender's ``Idempotency-Key``: a resent finding returns this row, not a second one.
+    idempotency_key: str | None = Field(default=None, unique=True, index=True, max_length=100)
 
 
 class AuditEntry(SQLModel, table=True):

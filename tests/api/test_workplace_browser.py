@@ -295,6 +295,44 @@ def test_municipality_officer_walk_and_phone_findings(server, browser):
     p.page.wait_for_function(
         "document.getElementById('sparade').textContent.includes('Buskage')", timeout=30_000
     )
+
+    # The answer is lost after the server stored the finding: the page queues it and, when
+    # loaded again, resends it with the same Idempotency-Key; it is stored once.
+    keys: list[str | None] = []
+    p.page.on(
+        "request",
+        lambda r: keys.append(r.headers.get("idempotency-key")) if r.method == "POST" else None,
+    )
+    lost: list[int] = []
+
+    def lose_answer(route) -> None:
+        if route.request.method == "POST" and not lost:
+            lost.append(route.fetch().status)  # the server stores the finding ...
+            route.abort()  # ... and its answer never reaches the phone
+        else:
+            route.continue_()
+
+    p.page.route(f"{server}/vandring/{walk_id}/fynd", lose_answer)
+    p.page.click("#min-position")
+    p.page.wait_for_function("document.getElementById('lat').value !== ''")
+    p.page.select_option("#category", "klotter")
+    p.page.fill("#description", "Klotter på elskåpet")
+    p.page.click("#spara")
+    p.page.wait_for_selector("#ko li:not(.tom)")
+    p.page.unroute(f"{server}/vandring/{walk_id}/fynd")
+    p.page.reload()
+    p.page.wait_for_function(
+        "document.getElementById('svar').textContent.includes('ur kön är skickat')",
+        timeout=30_000,
+    )
+    assert lost == [201]
+    assert len(keys) == 2 and keys[0] == keys[1], keys
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", keys[0]
+    )
+    assert p.page.inner_text("#sparade").count("Klotter på elskåpet") == 1
+    # The aborted answer is the one console error (Chromium reports the failed request).
+    p.errors[:] = [e for e in p.errors if "net::ERR_FAILED" not in e]
     assert not p.errors, p.errors
     assert not p.outside, p.outside
     p.context.close()
@@ -305,6 +343,7 @@ def test_municipality_officer_walk_and_phone_findings(server, browser):
     k.page.goto(f"{server}/arbetsyta/0180/fynd?vandring={walk_id}")
     body = k.page.inner_text("main")
     assert "Trasig gatlampa" in body and "Buskage" in body
+    assert body.count("Klotter på elskåpet") == 1
     photos = k.page.locator("img[src^='/arbetsyta/fynd/']")
     assert photos.count() == 2
     for i in range(2):

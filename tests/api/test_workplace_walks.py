@@ -9,6 +9,7 @@ import csv
 import io
 import re
 import time
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -287,6 +288,113 @@ def test_follow_up_list_filters_updates_and_exports_csv(client, users, walk_id):
     assert re.search(rf'id="fel-senast-{finding}" role="alert">Ange datumet', bad.text)
     wrong = client.get("/arbetsyta/0180/fynd?status=borta", headers=users["kommun"])
     assert wrong.status_code == 200 and "Okänd status" in wrong.text
+
+
+def stored_with_key(client, key: str) -> list[int]:
+    """Ids of the finding rows that carry ``key`` (read from the database itself)."""
+    from sqlmodel import Session, col, select
+
+    from service.store.models import FindingRow
+
+    with Session(client.app.state.engine) as session:
+        rows = session.exec(select(FindingRow).where(col(FindingRow.idempotency_key) == key))
+        return [r.id for r in rows]
+
+
+def test_finding_resent_with_its_idempotency_key_is_stored_once(app_dirs, client, users, walk_id):
+    """The phone's retry after a lost answer: same key, same finding, one row, one photo."""
+    point = route_point(client, users, walk_id)
+    before = client.get(f"/api/walks/{walk_id}/findings", headers=users["kommun"]).json()
+    key = str(uuid.uuid4())
+    keyed = users["kommun"] | {"Idempotency-Key": key}
+    files = [("lampa.jpg", photo("JPEG"), "image/jpeg")]
+    first = post_finding(client, keyed, walk_id, point, files, description="Mörk trappa")
+    assert first.status_code == 201, first.text
+    again = post_finding(client, keyed, walk_id, point, files, description="Mörk trappa")
+    assert again.status_code == 200, again.text
+    assert again.json()["saved"] is True
+    assert again.json()["id"] == first.json()["id"] and again.json()["photos"] == 1
+    assert stored_with_key(client, key) == [first.json()["id"]]
+    assert [p.name for p in (app_dirs[1] / "fynd" / str(first.json()["id"])).iterdir()] == ["1.jpg"]
+    other = post_finding(
+        client, users["kommun"] | {"Idempotency-Key": str(uuid.uuid4())}, walk_id, point, files
+    )
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    after = client.get(f"/api/walks/{walk_id}/findings", headers=users["kommun"]).json()
+    assert len(after) == len(before) + 2
+
+    # The API: 201 the first time, 200 with the same finding after.
+    api_key = str(uuid.uuid4())
+    body = {"lat": point[0], "lon": point[1], "category": "belysning", "description": "Mörkt"}
+    sent = [
+        client.post(
+            f"/api/walks/{walk_id}/findings",
+            json=body,
+            headers=users["kommun"] | {"Idempotency-Key": api_key},
+        )
+        for _ in range(2)
+    ]
+    assert [r.status_code for r in sent] == [201, 200], sent[1].text
+    assert sent[0].json() == sent[1].json()
+    assert stored_with_key(client, api_key) == [sent[0].json()["id"]]
+    plain = client.post(f"/api/walks/{walk_id}/findings", json=body, headers=users["kommun"])
+    assert plain.status_code == 201 and plain.json()["idempotency_key"] is None
+    bad = client.post(
+        f"/api/walks/{walk_id}/findings",
+        json=body,
+        headers=users["kommun"] | {"Idempotency-Key": "nyckel med mellanslag"},
+    )
+    assert bad.status_code == 422 and "Idempotency-Key ska vara" in bad.json()["detail"]
+
+
+def test_idempotency_key_of_another_walk_or_workspace_is_refused(client, users, walk_id):
+    """A key used on one walk is refused on another, naming neither walk nor finding."""
+    point = route_point(client, users, walk_id)
+    key = str(uuid.uuid4())
+    keyed = users["kommun"] | {"Idempotency-Key": key}
+    first = post_finding(client, keyed, walk_id, point)
+    assert first.status_code == 201, first.text
+    second_walk = client.post(
+        "/api/workspaces/0180/walks",
+        json={
+            "center_lat": CENTRE[0],
+            "center_lon": CENTRE[1],
+            "radius_km": 0.6,
+            "length_km": 1.5,
+            "osm_file": STOCKHOLM_FILE,
+        },
+        headers=users["kommun"],
+    )
+    assert second_walk.status_code == 201, second_walk.text
+    other_id = second_walk.json()["id"]
+    other_point = route_point(client, users, other_id)
+    for refused in (
+        post_finding(client, keyed, other_id, other_point),
+        client.post(
+            f"/api/walks/{other_id}/findings",
+            json={
+                "lat": other_point[0],
+                "lon": other_point[1],
+                "category": "belysning",
+                "description": "Mörkt",
+            },
+            headers=keyed,
+        ),
+    ):
+        assert refused.status_code == 409, refused.text
+        detail = refused.json()["detail"]
+        assert "redan använts för ett annat fynd" in detail
+        assert str(first.json()["id"]) not in detail and str(walk_id) not in detail
+    # A user of another kommun reaches neither the walk nor the finding (the role check).
+    outsider = planner_token(
+        client.app.state.engine, "utomstaende", roles=("kommun",), kommuner=("2321",)
+    )
+    stranger = post_finding(
+        client, {"Authorization": f"Bearer {outsider}", "Idempotency-Key": key}, walk_id, point
+    )
+    assert stranger.status_code == 404 and str(first.json()["id"]) not in stranger.text
+    assert stored_with_key(client, key) == [first.json()["id"]]
+    assert client.get(f"/api/walks/{other_id}/findings", headers=users["kommun"]).json() == []
 
 
 def test_reader_reads_but_cannot_write(client, users, walk_id):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, status
 from fastapi.responses import HTMLResponse, Response
 from pydantic import Field
 from sqlmodel import Session
@@ -13,6 +13,7 @@ from service.api.deps import (
     Access,
     FollowUpRead,
     FollowUpWrite,
+    IdempotencyKey,
     InputModel,
     SessionDep,
     SettingsDep,
@@ -23,7 +24,14 @@ from service.planning.walks import WalkRoute
 from service.render.maps.assets import use_local_assets
 from service.render.maps.walk import findings_map, walk_map
 from service.render.protocol import render_protocol
-from service.store.crud import add_finding, findings_of, get_or_404, stored_route, update_finding
+from service.store.crud import (
+    add_finding,
+    finding_sent_before,
+    findings_of,
+    get_or_404,
+    stored_route,
+    update_finding,
+)
 from service.store.db import audit
 from service.store.models import FindingRow, WalkRow
 from service.usecases import WalkRequest, plan_walk_for_area
@@ -159,27 +167,52 @@ def walk_map_page(walk_id: int, session: SessionDep, _access: FollowUpRead) -> s
 
 
 def record_finding(
-    session: Session, access: Access, walk: WalkRow, fields: dict[str, Any]
+    session: Session,
+    access: Access,
+    walk: WalkRow,
+    fields: dict[str, Any],
+    key: str | None = None,
 ) -> FindingRow:
     """Check that a finding lies within 1 km of the walk's route, add it and audit it.
 
-    Flushed, not committed: the caller commits (after storing photos, say).
+    ``key`` is the sender's ``Idempotency-Key``, stored with the finding; the caller has
+    asked :func:`~service.store.crud.finding_sent_before` first. Flushed, not committed: the
+    caller commits (after storing photos, say).
     """
     check_near_route(fields["lat"], fields["lon"], stored_route(walk).coords_wgs84)
-    row = add_finding(session, walk, fields)
+    row = add_finding(session, walk, fields, key)
     audit(
         session, username=access.user.username, action="create", entity="finding", entity_id=row.id
     )
     return row
 
 
-@router.post("/api/walks/{walk_id}/findings", status_code=201)
+@router.post(
+    "/api/walks/{walk_id}/findings",
+    status_code=201,
+    responses={200: {"description": "Sent before with this Idempotency-Key: the stored one"}},
+)
 def create_finding(
-    walk_id: int, body: FindingIn, session: SessionDep, access: FollowUpWrite
+    walk_id: int,
+    body: FindingIn,
+    session: SessionDep,
+    access: FollowUpWrite,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
-    """Record a finding made on the walk."""
+    """Record a finding made on the walk (201).
+
+    Send an ``Idempotency-Key`` header (a new random key per finding, the same on every
+    retry): a finding sent again with its key on the same walk answers 200 with the finding
+    stored the first time, and nothing is stored again. A key already used on another walk
+    answers 409.
+    """
     walk = get_or_404(session, WalkRow, walk_id, "Vandring")
-    row = record_finding(session, access, walk, body.model_dump())
+    earlier = finding_sent_before(session, walk, idempotency_key)
+    if earlier is not None:
+        response.status_code = status.HTTP_200_OK
+        return earlier.model_dump(mode="json")
+    row = record_finding(session, access, walk, body.model_dump(), idempotency_key)
     session.commit()
     return row.model_dump(mode="json")
 

@@ -8,6 +8,12 @@ for a plain form post. Refused input answers 200 with the messages (``{"saved": 
 "errors": {field: message}}``), like every workplace form, because a browser reports any 4xx
 as a console error; the API's ``POST /api/walks/{id}/findings`` answers 422. Photos are
 cleaned by :mod:`service.followup.photos`.
+
+The script gives each finding a random key when it is made (``crypto.randomUUID()``) and
+sends it, on every try, in the ``Idempotency-Key`` header: a finding resent because the
+answer was lost (the connection dropped after the server stored it) answers 200 with the
+finding stored the first time, its photos untouched, instead of a second finding. A key
+already used on another walk answers 409 with a Swedish message (the script drops the entry).
 """
 
 from __future__ import annotations
@@ -22,7 +28,13 @@ from pydantic import BaseModel, Field
 from sqlmodel import col, select
 
 from geodata.errors import LoftesplanError
-from service.api.deps import FollowUpRead, FollowUpWrite, SessionDep, SettingsDep
+from service.api.deps import (
+    FollowUpRead,
+    FollowUpWrite,
+    IdempotencyKey,
+    SessionDep,
+    SettingsDep,
+)
 from service.api.routers.walks import record_finding
 from service.api.routers.workplace_walks import page, walk_data
 from service.followup.findings import CATEGORY_LABELS, Category, check_near_route
@@ -36,7 +48,7 @@ from service.followup.photos import (
     remove_photos,
     store_photos,
 )
-from service.store.crud import get_or_404, stored_route
+from service.store.crud import finding_sent_before, get_or_404, stored_route
 from service.store.models import FindingRow, WalkRow
 
 router = APIRouter(include_in_schema=False)
@@ -149,9 +161,15 @@ def phone_submit(
     access: FollowUpWrite,
     form: Annotated[FindingForm, Form()],
     photos: Annotated[list[UploadFile] | None, File()] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> FastAPIResponse:
     """Record a finding with its photos; messages per field when something is wrong."""
     walk = get_or_404(session, WalkRow, walk_id, "Vandring")
+    wants_json = "application/json" in request.headers.get("accept", "")
+    earlier = finding_sent_before(session, walk, idempotency_key)
+    if earlier is not None:  # sent before, its answer lost: the stored finding, once
+        count = len(photos_of(settings.data_dir, earlier.id))
+        return _saved(walk_id, earlier, count, wants_json, status_code=200)
     errors: dict[str, str] = {}
     point, problem = _position(form.lat, form.lon, walk)
     if problem:
@@ -166,14 +184,13 @@ def phone_submit(
         errors["description"] = f"Beskrivningen får vara högst {MAX_TEXT} tecken."
     uploads = [u for u in photos or [] if u.filename or (u.size or 0) > 0]
     cleaned = _check_photos(uploads, bool(form.keep_position), errors)
-    wants_json = "application/json" in request.headers.get("accept", "")
     if errors or point is None:
         if wants_json:
             return JSONResponse({"saved": False, "errors": errors})
         state = {"values": form.model_dump(), "errors": errors}
         return _phone_page(request, session, access, walk, settings, state)
     fields = {"lat": point[0], "lon": point[1], "category": category, "description": text}
-    row = record_finding(session, access, walk, fields)
+    row = record_finding(session, access, walk, fields, idempotency_key)
     try:
         store_photos(settings.data_dir, row.id, cleaned)
         session.commit()
@@ -181,10 +198,17 @@ def phone_submit(
         session.rollback()
         remove_photos(settings.data_dir, row.id)
         raise
+    return _saved(walk_id, row, len(cleaned), wants_json, status_code=201)
+
+
+def _saved(
+    walk_id: int, row: FindingRow, photos: int, wants_json: bool, status_code: int
+) -> FastAPIResponse:
+    """The answer for a stored finding: JSON for the script, else back to the page."""
     if wants_json:
-        label = CATEGORY_LABELS[Category(category)]
-        body = {"id": row.id, "photos": len(cleaned), "category": label}
-        return JSONResponse({**body, "saved": True, "message": "Fyndet är sparat."}, 201)
+        label = CATEGORY_LABELS[Category(row.category)]
+        body = {"id": row.id, "photos": photos, "category": label}
+        return JSONResponse({**body, "saved": True, "message": "Fyndet är sparat."}, status_code)
     return RedirectResponse(f"/vandring/{walk_id}/fynd?sparat=1", status_code=303)
 
 

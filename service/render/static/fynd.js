@@ -1,6 +1,8 @@
 // Findings on a phone: position from the phone or a tap on the map, checks before sending,
 // and a queue in the browser (IndexedDB, which keeps photos as they are) while offline.
 // Queued findings are sent when the phone is back online. No dependencies beyond Leaflet.
+// Each finding gets a random key when it is made, sent with every try in the
+// Idempotency-Key header: a finding resent after a lost answer is stored once.
 (function () {
   "use strict";
   var form = document.getElementById("fynd-form");
@@ -18,6 +20,17 @@
   var queueList = document.getElementById("ko");
   var savedList = document.getElementById("sparade");
   var marker = null;
+
+  // A random key per finding; crypto.randomUUID needs a secure context (https, localhost),
+  // so elsewhere a version 4 UUID is made from crypto.getRandomValues.
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    var b = window.crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
 
   function decimal(x, digits) { return x.toFixed(digits).replace(".", ","); }
 
@@ -127,24 +140,31 @@
     ["lat", "lon", "category", "description"].forEach(function (k) { body.append(k, entry[k]); });
     if (entry.keep) { body.append("keep_position", "1"); }
     entry.photos.forEach(function (f) { body.append("photos", f, f.name); });
+    var headers = { "Accept": "application/json" };
+    if (entry.idempotencyKey) { headers["Idempotency-Key"] = entry.idempotencyKey; }  // entries queued before keys had none
     return fetch(walkUrl, {
-      method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" }
+      method: "POST", body: body, credentials: "same-origin", headers: headers
     }).then(function (r) {
       // "saved", "refused" (with a message per field) or "later" (kept in the queue).
       if (r.status === 413) { return { kind: "refused", errors: { photos: "Fotona är för stora tillsammans; skicka färre eller mindre bilder." } }; }
       if (r.status === 401) { return { kind: "later", errors: { position: "Du är utloggad. Logga in igen; fynden i kön skickas sedan." } }; }
       return r.json().then(function (j) {
+        var detail = typeof j.detail === "string" ? j.detail : "";  // a 422's detail may be a list
         if (r.ok && j.saved) { return { kind: "saved", body: j }; }
-        if (r.ok || r.status === 403 || r.status === 404) {
-          return { kind: "refused", errors: j.errors || { position: j.detail || "Fyndet kunde inte sparas." } };
+        if (r.ok || r.status === 403 || r.status === 404 || r.status === 409 || r.status === 422) {
+          return { kind: "refused", errors: j.errors || { position: detail || "Fyndet kunde inte sparas." } };
         }
-        return { kind: "later", errors: { position: j.detail || "Fyndet kunde inte sparas nu." } };
+        return { kind: "later", errors: { position: detail || "Fyndet kunde inte sparas nu." } };
       });
     });
   }
 
-  function saved(entry) {
-    savedList.appendChild(item(entry.categoryLabel + ": " + entry.description + photoText(entry.photos.length), "ny"));
+  function saved(entry, id) {
+    // A finding resent after a lost answer may already be listed (stored the first time).
+    if (document.getElementById("sparat-" + id)) { return; }
+    var li = item(entry.categoryLabel + ": " + entry.description + photoText(entry.photos.length), "ny");
+    li.id = "sparat-" + id;
+    savedList.appendChild(li);
     var count = document.getElementById("antal-sparade");
     count.textContent = String(savedList.children.length);
     L.circleMarker([parseFloat(entry.lat), parseFloat(entry.lon)], { radius: 7, color: "#a51d16", weight: 2, fillOpacity: 0.7 })
@@ -161,7 +181,7 @@
           if (!navigator.onLine) { return null; }
           return send(entry).then(function (res) {
             if (res.kind === "saved") {
-              saved(entry);
+              saved(entry, res.body.id);
               answer.textContent = "Ett fynd ur kön är skickat och sparat.";
               return dequeue(entry.key);
             }
@@ -189,7 +209,8 @@
       description: document.getElementById("description").value,
       keep: document.getElementById("keep_position").checked,
       photos: Array.prototype.slice.call(document.getElementById("photos").files || []),
-      created: new Date().toISOString()
+      created: new Date().toISOString(),
+      idempotencyKey: newKey()
     };
     var errors = check(entry);
     showErrors(errors);
@@ -211,7 +232,7 @@
     send(entry).then(function (res) {
       if (res.kind === "saved") {
         answer.textContent = res.body.message;
-        saved(entry);
+        saved(entry, res.body.id);
         reset();
       } else {
         showErrors(res.errors || {});
