@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any, TypeVar
@@ -171,6 +173,16 @@ def eventually(read: Callable[[], T], done: Callable[[T], bool], within_s: float
         time.sleep(0.05)
         answer = read()
     return answer
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run ``coroutine`` to its end on a new event loop in a thread of its own.
+
+    The session's Playwright (sync API, :func:`browser`) keeps an event loop running in the main
+    thread once a browser test has run, and ``asyncio.run`` refuses to start beside it.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="session")

@@ -9,6 +9,8 @@ import nbclient
 import nbformat
 import pytest
 
+from tests.conftest import run_coroutine
+
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
 #: Notebooks run at once, each in its own kernel process (nbclient's asynchronous API): a
@@ -39,7 +41,7 @@ def executed() -> dict[str, nbformat.NotebookNode | Exception]:
         gate = asyncio.Semaphore(AT_ONCE)
         return dict(await asyncio.gather(*(run(path, gate) for path in NOTEBOOKS)))
 
-    return asyncio.run(run_all())
+    return run_coroutine(run_all())
 
 
 @pytest.mark.slow

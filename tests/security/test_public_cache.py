@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +11,7 @@ from fastapi.testclient import TestClient
 from service.api.app import create_app
 from service.api.cache import PublicResponseCache, normalise_path
 from service.settings import Settings
-from tests.conftest import SEEDS, eventually, planner_token
+from tests.conftest import SEEDS, eventually, planner_token, run_coroutine
 
 
 def _cache(app) -> PublicResponseCache:
@@ -161,7 +160,7 @@ def test_an_answer_computed_across_a_write_is_not_kept_past_the_grace(tmp_path, 
              "server": ("testserver", 80), "client": ("127.0.0.1", 1), "root_path": "",
              "http_version": "1.1", "app": app}  # fmt: skip
     started = time.monotonic()
-    asyncio.run(app(scope, receive, send))
+    run_coroutine(app(scope, receive, send))
     assert statuses == [200]
     entry = cache._entries.get(path)
     if grace == 0:
