@@ -96,10 +96,15 @@ class Officer(Session):
 
 
 def _map_click(page, map_id: str, lat: float, lon: float) -> None:
-    """Click the Leaflet map where ``lat, lon`` is drawn (as a finger or mouse would)."""
+    """Bring ``lat, lon`` into view and tap the map there (as a finger or mouse would).
+
+    The page pans to the phone's position with an animation, so the spot is first brought to
+    the map's centre, as a user drags the map before tapping; otherwise it can lie outside the
+    map's box and the tap lands on the form below.
+    """
     x, y = page.evaluate(
-        "([lat, lon]) => { const p = Vandring.map.latLngToContainerPoint([lat, lon]);"
-        " return [p.x, p.y]; }",
+        "([lat, lon]) => { Vandring.map.stop(); Vandring.map.panTo([lat, lon], {animate: false});"
+        " const p = Vandring.map.latLngToContainerPoint([lat, lon]); return [p.x, p.y]; }",
         [lat, lon],
     )
     page.locator(f"#{map_id}").click(position={"x": x, "y": y})
