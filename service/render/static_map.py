@@ -60,31 +60,9 @@ def walk_map_png(route: Any, width_mm: float = 182.0, height_mm: float = 150.0) 
                 xy[:, 0], xy[:, 1], color=colour, linewidth=2.6, zorder=3, solid_capstyle="round"
             )
     to_metric = transformer(WGS84, crs)
-    sx, sy = to_metric.transform(*route.start)
-    ax.scatter([sx], [sy], s=260, color=START, edgecolor="white", linewidth=1.5, zorder=5)
-    ax.annotate(
-        "S",
-        (sx, sy),
-        ha="center",
-        va="center",
-        color="white",
-        fontsize=9,
-        fontweight="bold",
-        zorder=6,
-    )
+    _numbered_marker(ax, to_metric.transform(*route.start), "S", START, large=True)
     for stop in route.stops:
-        x, y = to_metric.transform(stop.lon, stop.lat)
-        ax.scatter([x], [y], s=200, color=STOP, edgecolor="white", linewidth=1.2, zorder=5)
-        ax.annotate(
-            str(stop.order),
-            (x, y),
-            ha="center",
-            va="center",
-            color="white",
-            fontsize=7.5,
-            fontweight="bold",
-            zorder=6,
-        )
+        _numbered_marker(ax, to_metric.transform(stop.lon, stop.lat), str(stop.order), STOP)
     xmin, ymin, xmax, ymax = route.geometry.buffer(60).bounds
     # Keep the page's aspect so the map fills the frame.
     aspect = height_mm / width_mm
@@ -112,6 +90,16 @@ def walk_map_png(route: Any, width_mm: float = 182.0, height_mm: float = 150.0) 
     fig.savefig(buffer, format="png", dpi=150)
     plt.close(fig)
     return buffer.getvalue()
+
+
+def _numbered_marker(
+    ax: Any, xy: tuple[float, float], label: str, colour: str, large: bool = False
+) -> None:
+    """A filled circle with ``label`` in white at ``xy`` (the start is drawn larger)."""
+    ax.scatter([xy[0]], [xy[1]], s=260 if large else 200, color=colour, edgecolor="white",
+               linewidth=1.5 if large else 1.2, zorder=5)  # fmt: skip
+    ax.annotate(label, xy, ha="center", va="center", color="white",
+                fontsize=9 if large else 7.5, fontweight="bold", zorder=6)  # fmt: skip
 
 
 def _lines(geoms: Any) -> list[np.ndarray]:
